@@ -1,0 +1,198 @@
+"""Settings per environment.
+
+Nothing here reads the environment at import time: `load_settings()` does, when the
+application factory asks, so tests and processes each get the values of their moment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+# Secrets shorter than this are refused in production: HS256 keys need 256 bits.
+MIN_SECRET_LENGTH = 32
+WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "development", "dev", "test"})
+
+
+class ConfigurationError(RuntimeError):
+    """The deployment's settings are unsafe or incomplete."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value is not None else default
+
+
+def _list(name: str, default: str = "") -> list[str]:
+    value = _env(name, default) or ""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class Settings:
+    """Defaults shared by every environment; subclasses override what differs."""
+
+    ENV = "development"
+    DEBUG = False
+    TESTING = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """Collect the settings of this environment, reading the environment now."""
+        sqlite_path = INSTANCE_DIR / "sywc.sqlite3"
+        secret = _env("JWT_SECRET_KEY") or _env("SECRET_KEY")
+        cfg: dict[str, Any] = {
+            "SYWC_ENV": self.ENV,
+            "DEBUG": self.DEBUG,
+            "TESTING": self.TESTING,
+            "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{sqlite_path}"),
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "SQLALCHEMY_RECORD_QUERIES": False,
+            "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
+            # JSON: keep the order the schemas give, and never escape to ASCII-only.
+            "JSON_SORT_KEYS": False,
+            # Tokens: one algorithm, our issuer and audience, short-lived access.
+            "JWT_SECRET_KEY": secret,
+            "JWT_ALGORITHM": "HS256",
+            "JWT_DECODE_ALGORITHMS": ["HS256"],
+            "JWT_ENCODE_ISSUER": _env("JWT_ISSUER", "sywc"),
+            "JWT_DECODE_ISSUER": _env("JWT_ISSUER", "sywc"),
+            "JWT_ENCODE_AUDIENCE": _env("JWT_AUDIENCE", "sywc-api"),
+            "JWT_DECODE_AUDIENCE": _env("JWT_AUDIENCE", "sywc-api"),
+            "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=_int("ACCESS_TOKEN_MINUTES", 15)),
+            "JWT_REFRESH_TOKEN_EXPIRES": timedelta(hours=_int("REFRESH_TOKEN_HOURS", 12)),
+            "PARTNER_TOKEN_EXPIRES": timedelta(minutes=min(_int("PARTNER_TOKEN_MINUTES", 15), 15)),
+            "JWT_TOKEN_LOCATION": ["headers", "cookies"],
+            "JWT_COOKIE_SECURE": True,
+            "JWT_COOKIE_SAMESITE": "Strict",
+            "JWT_COOKIE_CSRF_PROTECT": True,
+            "JWT_CSRF_IN_COOKIES": True,
+            "JWT_ACCESS_COOKIE_PATH": "/api/",
+            "JWT_REFRESH_COOKIE_PATH": "/api/v1/auth/",
+            "JWT_ERROR_MESSAGE_KEY": "detail",
+            "CORS_ORIGINS": _list("CORS_ORIGINS"),
+            # Login protection (contract: Authentication).
+            "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute"),
+            "LOCKOUT_THRESHOLD": _int("LOCKOUT_THRESHOLD", 5),
+            "LOCKOUT_MINUTES": _int("LOCKOUT_MINUTES", 15),
+            "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),
+            # Argon2id cost; tests lower it, production keeps the library's defaults.
+            "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
+            "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
+            "ARGON2_PARALLELISM": _int("ARGON2_PARALLELISM", 4),
+            "RETRY_AFTER_SECONDS": _int("RETRY_AFTER_SECONDS", 5),
+            "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
+            # Visit schedule (contract: Visit schedule rules), in days.
+            "VISIT_CADENCE_DAYS": {
+                "red": _int("CADENCE_RED_DAYS", 7),
+                "amber": _int("CADENCE_AMBER_DAYS", 30),
+                "green": _int("CADENCE_GREEN_DAYS", 91),
+            },
+            "VISIT_GRACE_DAYS": _int("VISIT_GRACE_DAYS", 0),
+            "RAG_REVIEW_DAYS": {
+                "red": _int("RAG_REVIEW_RED_DAYS", 28),
+                "amber": _int("RAG_REVIEW_AMBER_DAYS", 56),
+                "green": _int("RAG_REVIEW_GREEN_DAYS", 91),
+            },
+            "COHORT_REVIEW_MONTHS": _int("COHORT_REVIEW_MONTHS", 6),
+            "RETENTION_MONTHS": _int("RETENTION_MONTHS", 24),
+            "ESCALATION_EXTRA_PERIODS": _int("ESCALATION_EXTRA_PERIODS", 1),
+            "REFERRAL_ACK_WORKING_DAYS": {
+                "urgent": _int("REFERRAL_ACK_URGENT_DAYS", 1),
+                "standard": _int("REFERRAL_ACK_STANDARD_DAYS", 3),
+            },
+            "EXTRA_BANK_HOLIDAYS": _list("EXTRA_BANK_HOLIDAYS"),
+            "IDEMPOTENCY_KEY_HOURS": max(_int("IDEMPOTENCY_KEY_HOURS", 48), 24),
+            "SCHEDULER_INTERVAL_MINUTES": _int("SCHEDULER_INTERVAL_MINUTES", 15),
+            "TIMEZONE": _env("SYWC_TIMEZONE", "Europe/London"),
+            # OpenAPI document and docs (flask-smorest).
+            "API_TITLE": "sywc",
+            "API_VERSION": "1.0.0",
+            "OPENAPI_VERSION": "3.0.3",
+            "OPENAPI_URL_PREFIX": "/api/v1",
+            "OPENAPI_JSON_PATH": "openapi.json",
+            "OPENAPI_SWAGGER_UI_PATH": "docs",
+            "OPENAPI_SWAGGER_UI_URL": _env(
+                "OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
+            ),
+        }
+        return cfg
+
+
+class DevelopmentSettings(Settings):
+    ENV = "development"
+
+    def as_dict(self) -> dict[str, Any]:
+        cfg = super().as_dict()
+        # A development secret is generated per instance folder, never committed.
+        cfg["JWT_SECRET_KEY"] = cfg["JWT_SECRET_KEY"] or _development_secret()
+        cfg["JWT_COOKIE_SECURE"] = False
+        return cfg
+
+
+class TestSettings(Settings):
+    ENV = "test"
+    TESTING = True
+
+    def as_dict(self) -> dict[str, Any]:
+        cfg = super().as_dict()
+        cfg["JWT_SECRET_KEY"] = "test-secret-key-that-is-long-enough-for-hs256"  # noqa: S105
+        cfg["JWT_COOKIE_SECURE"] = False
+        cfg["ARGON2_TIME_COST"] = 1
+        cfg["ARGON2_MEMORY_COST"] = 1024
+        cfg["ARGON2_PARALLELISM"] = 1
+        cfg["LOG_LEVEL"] = "WARNING"
+        return cfg
+
+
+class ProductionSettings(Settings):
+    ENV = "production"
+
+    def as_dict(self) -> dict[str, Any]:
+        cfg = super().as_dict()
+        check_production(cfg)
+        return cfg
+
+
+def check_production(cfg: dict[str, Any]) -> None:
+    """Refuse to start production with a missing or guessable secret."""
+    secret = cfg.get("JWT_SECRET_KEY") or ""
+    if len(secret) < MIN_SECRET_LENGTH or secret.lower() in WEAK_SECRETS or len(set(secret)) < 8:
+        raise ConfigurationError(
+            f"JWT_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
+            "characters in production"
+        )
+
+
+def _development_secret() -> str:
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "dev-secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+ENVIRONMENTS: dict[str, type[Settings]] = {
+    "development": DevelopmentSettings,
+    "test": TestSettings,
+    "production": ProductionSettings,
+}
+
+
+def load_settings(env: str | None = None) -> dict[str, Any]:
+    """Return the settings of `env` (default: $SYWC_ENV, else development)."""
+    name = env or _env("SYWC_ENV", "development") or "development"
+    if name not in ENVIRONMENTS:
+        raise ConfigurationError(f"SYWC_ENV must be one of {sorted(ENVIRONMENTS)}, not {name!r}")
+    return ENVIRONMENTS[name]().as_dict()

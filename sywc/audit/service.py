@@ -1,0 +1,227 @@
+"""Write audit events in the caller's transaction, chain them, and verify the chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from sywc import clock
+from sywc.audit.models import AuditEvent, AuditEventRecord
+from sywc.extensions import db
+from sywc.http import Page, paginate
+from sywc.security import Principal, optional_principal
+
+GENESIS_HASH = "0" * 64
+# Any constant works; it names the one lock every audit writer takes on PostgreSQL.
+AUDIT_CHAIN_LOCK = 0x5957_4341_5544  # "SYWCAUD"
+PENDING_KEY = "sywc_audit_pending"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something when there is no authenticated principal (login, scheduler)."""
+
+    type: str
+    id: int | None = None
+    label: str | None = None
+    role: str | None = None
+    agency: str | None = None
+
+
+SYSTEM = Actor(type="system", label="scheduler")
+
+
+def record(
+    action: str,
+    *,
+    record_type: str | None = None,
+    record_id: Any = None,
+    record_ids: Iterable[Any] | None = None,
+    details: dict[str, Any] | None = None,
+    actor: Actor | Principal | None = None,
+    now: datetime | None = None,
+    session: Session | None = None,
+) -> None:
+    """Queue an audit event; it is written when the surrounding transaction commits."""
+    who = actor or optional_principal()
+    ids = [str(i) for i in record_ids] if record_ids is not None else None
+    pending = {
+        "occurred_at": now or clock.utcnow(),
+        "actor_type": _actor_type(who),
+        "actor_id": getattr(who, "id", None),
+        "actor_label": getattr(who, "label", None),
+        "role": getattr(who, "role", None),
+        "agency": getattr(who, "agency", None),
+        "action": action,
+        "record_type": record_type,
+        "record_id": str(record_id) if record_id is not None else None,
+        "record_ids": ids,
+        # Stored as JSON and hashed again on verify: keep only JSON-native values.
+        "details": json.loads(json.dumps(details, default=str)) if details else None,
+        "request_id": g.get("request_id") if has_request_context() else None,
+        "client_address": request.remote_addr if has_request_context() else None,
+    }
+    target = session or db.session()
+    target.info.setdefault(PENDING_KEY, []).append(pending)
+
+
+def _actor_type(who: Actor | Principal | None) -> str:
+    if who is None:
+        return "anonymous"
+    return who.type if isinstance(who, Actor) else who.kind
+
+
+def event_hash(event_row: dict[str, Any]) -> str:
+    """Hash an event's content together with its predecessor's hash."""
+    content = {
+        key: event_row.get(key)
+        for key in (
+            "id",
+            "occurred_at",
+            "actor_type",
+            "actor_id",
+            "actor_label",
+            "role",
+            "agency",
+            "action",
+            "record_type",
+            "record_id",
+            "record_ids",
+            "details",
+            "request_id",
+            "client_address",
+            "prev_hash",
+        )
+    }
+    occurred = content["occurred_at"]
+    if isinstance(occurred, datetime):
+        occurred = occurred.astimezone(UTC) if occurred.tzinfo else occurred
+        content["occurred_at"] = occurred.replace(tzinfo=None).isoformat(timespec="microseconds")
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _seal(session: Session) -> None:
+    """Append the transaction's pending events to the chain, under the chain lock."""
+    pending = session.info.pop(PENDING_KEY, None)
+    if not pending:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialise writers from here to COMMIT so the chain never forks; SQLite
+        # transactions already hold the database's write lock (BEGIN IMMEDIATE).
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)))
+    last = session.execute(
+        sa.select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    last_id, prev = (last.id, last.hash) if last else (0, GENESIS_HASH)
+    rows, links = [], []
+    for offset, item in enumerate(pending, start=1):
+        row = {**item, "id": last_id + offset, "prev_hash": prev}
+        row["hash"] = prev = event_hash(row)
+        rows.append(row)
+        targets = row["record_ids"] or ([row["record_id"]] if row["record_id"] else [])
+        if row["record_type"]:
+            links.extend(
+                {"event_id": row["id"], "record_type": row["record_type"], "record_id": rid}
+                for rid in dict.fromkeys(targets)
+            )
+    session.execute(sa.insert(AuditEvent), rows)
+    if links:
+        session.execute(sa.insert(AuditEventRecord), links)
+
+
+def _discard(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+def install_session_hooks(session_class: type[Session]) -> None:
+    """Seal pending audit events at commit; drop them when the transaction rolls back."""
+    if not event.contains(session_class, "before_commit", _seal):
+        event.listen(session_class, "before_commit", _seal)
+        event.listen(session_class, "after_rollback", _discard)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_broken_id: int | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "first_broken_id": self.first_broken_id,
+            "reason": self.reason,
+        }
+
+
+def _stream(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
+    after = 0
+    while True:
+        chunk = session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id).limit(batch)
+        ).all()
+        if not chunk:
+            return
+        yield from chunk
+        after = chunk[-1].id
+        session.expunge_all()
+
+
+def verify_chain(*, session: Session | None = None) -> VerifyResult:
+    """Walk the whole trail in order and report the first broken link, if any."""
+    target = session or db.session()
+    expected_id, prev, checked = 1, GENESIS_HASH, 0
+    for row in _stream(target):
+        if row.id != expected_id:
+            return VerifyResult(False, checked, expected_id, "event missing from the sequence")
+        if row.prev_hash != prev:
+            return VerifyResult(False, checked, row.id, "previous hash does not match")
+        values = {c.key: getattr(row, c.key) for c in AuditEvent.__table__.columns}
+        if event_hash(values) != row.hash:
+            return VerifyResult(False, checked, row.id, "event content does not match its hash")
+        prev, expected_id, checked = row.hash, row.id + 1, checked + 1
+    return VerifyResult(True, checked)
+
+
+def list_events(*, filters: dict[str, Any], page: int, limit: int) -> Page:
+    """List audit events for an auditor, newest first; the look is itself audited."""
+    stmt = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
+    for key in ("actor_id", "actor_type", "action", "record_type"):
+        if key in filters:
+            stmt = stmt.where(getattr(AuditEvent, key) == filters[key])
+    if "record_id" in filters:
+        stmt = stmt.where(
+            sa.exists().where(
+                AuditEventRecord.event_id == AuditEvent.id,
+                AuditEventRecord.record_type == filters["record_type"],
+                AuditEventRecord.record_id == filters["record_id"],
+            )
+        )
+    if "from_" in filters:
+        stmt = stmt.where(AuditEvent.occurred_at >= filters["from_"])
+    if "to" in filters:
+        stmt = stmt.where(AuditEvent.occurred_at <= filters["to"])
+    result = paginate(db.session(), stmt, page=page, limit=limit)
+    record("audit_listed", details={"filters": {k: str(v) for k, v in filters.items()}})
+    db.session.commit()
+    return result
+
+
+def verify_and_record() -> VerifyResult:
+    """Verify the chain and record that it was verified, with the outcome."""
+    result = verify_chain()
+    record("audit_verified", details=result.as_dict())
+    db.session.commit()
+    return result

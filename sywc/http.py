@@ -1,0 +1,160 @@
+"""HTTP plumbing every domain uses: pagination, ETag / If-Match, list envelopes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import current_app, request
+from sqlalchemy.orm import Session
+
+from sywc.errors import (
+    PayloadTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
+    UnsupportedMediaType,
+)
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+# Counting every match of a broad filter over a million rows costs more than the page;
+# past this many the total is reported as a lower bound.
+COUNT_CAP = 10_000
+
+
+class PageArgs(ma.Schema):
+    limit = ma.fields.Integer(
+        load_default=DEFAULT_LIMIT, validate=ma.validate.Range(min=1, max=MAX_LIMIT)
+    )
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100_000))
+
+
+class PageSchema(ma.Schema):
+    page = ma.fields.Integer(required=True)
+    limit = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(
+        required=True, metadata={"description": f"Matching records, capped at {COUNT_CAP}"}
+    )
+    total_capped = ma.fields.Boolean(
+        required=True, metadata={"description": "True when `total` is a lower bound"}
+    )
+    next_page = ma.fields.Integer(allow_none=True)
+    prev_page = ma.fields.Integer(allow_none=True)
+
+
+def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """Build the list envelope `{"items": [...], paging}` for `item_schema`."""
+    return type(name, (PageSchema,), {"items": ma.fields.List(ma.fields.Nested(item_schema))})
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    page: int
+    limit: int
+    total: int
+    total_capped: bool
+
+    @property
+    def next_page(self) -> int | None:
+        return self.page + 1 if self.page * self.limit < self.total else None
+
+    @property
+    def prev_page(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    def body(self, items: list[Any] | None = None) -> dict[str, Any]:
+        return {
+            "items": self.items if items is None else items,
+            "page": self.page,
+            "limit": self.limit,
+            "total": self.total,
+            "total_capped": self.total_capped,
+            "next_page": self.next_page,
+            "prev_page": self.prev_page,
+        }
+
+    def link_header(self) -> dict[str, str]:
+        """Return RFC 8288 `Link` headers for the neighbouring pages."""
+        links = []
+        for rel, number in (("next", self.next_page), ("prev", self.prev_page)):
+            if number is not None:
+                args = request.args.to_dict(flat=False)
+                args["page"] = [str(number)]
+                links.append(f'<{request.base_url}?{urlencode(args, doseq=True)}>; rel="{rel}"')
+        return {"Link": ", ".join(links)} if links else {}
+
+
+def paginate(
+    session: Session, stmt: sa.Select[Any], *, page: int, limit: int, scalars: bool = True
+) -> Page:
+    """Run `stmt` for one page (it must carry a total order) and count its matches."""
+    counted = stmt.order_by(None).limit(COUNT_CAP + 1).subquery()
+    total = session.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one()
+    paged = stmt.limit(limit).offset((page - 1) * limit)
+    result = session.execute(paged)
+    items = list(result.scalars().all() if scalars else result.all())
+    return Page(items, page, limit, min(total, COUNT_CAP), total > COUNT_CAP)
+
+
+def paged(page: Page, items: list[Any] | None = None) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Return a view's result for a page: body, status and Link headers."""
+    return page.body(items), 200, page.link_header()
+
+
+def etag(version: int) -> dict[str, str]:
+    """Return the ETag header for a record at `version`."""
+    return {"ETag": f'"{version}"'}
+
+
+_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
+
+
+def if_match_version() -> int:
+    """Return the version the caller's If-Match names (428 when absent, 412 when unusable)."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        raise PreconditionRequired("Send If-Match with the ETag you last read.")
+    match = _ETAG.match(header)
+    if not match:
+        raise PreconditionFailed("If-Match does not name a version of this record.")
+    return int(match.group(1))
+
+
+def check_version(current: int, expected: int) -> None:
+    """Refuse an update based on a stale read."""
+    if current != expected:
+        raise PreconditionFailed("The record was changed by someone else; fetch it again.")
+
+
+IF_MATCH_PARAMETER = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The ETag of the version being changed (428 without it, 412 when stale)",
+}
+ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The record's version"}}
+
+
+def check_request_body() -> None:
+    """Refuse bodies that are too large (413) or not JSON (415) before any parsing."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge()
+    has_body = (
+        bool(request.content_length)
+        or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    )
+    if not has_body:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    accepted = set(getattr(view, "_sywc_accepts", ())) | {"application/json"}
+    if request.mimetype not in accepted:
+        raise UnsupportedMediaType(f"Send the body as {' or '.join(sorted(accepted))}.")

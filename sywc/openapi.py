@@ -1,0 +1,78 @@
+"""The flask-smorest Api and Blueprint, adapted so the document tells the whole contract.
+
+Errors are documented as `application/problem+json`, and each operation lists the
+permission it needs and the roles that hold it, from the same table the service enforces.
+"""
+
+from __future__ import annotations
+
+import http
+from collections.abc import Callable
+from typing import Any
+
+import marshmallow as ma
+from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
+
+from sywc.permissions import Permission, roles_with
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details."""
+
+    type = ma.fields.String(metadata={"description": "URI naming the kind of problem"})
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Validation failures, by field"},
+    )
+    request_id = ma.fields.String()
+
+
+class SywcApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            content_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                content_type = PROBLEM_CONTENT_TYPE
+            prepare_response(response, self.spec, content_type)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "Error", "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, PROBLEM_CONTENT_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
+
+
+class SywcBlueprint(Blueprint):
+    """A blueprint whose routes declare their permission in code and in the document."""
+
+    def permission(self, permission: Permission) -> Callable:
+        """Declare the permission a route needs; enforced before the view runs."""
+
+        def decorator(func: Callable) -> Callable:
+            func._sywc_permission = permission  # type: ignore[attr-defined]
+            allowed = roles_with(permission)
+            doc = {
+                "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+                "x-permission": str(permission),
+                "x-roles": allowed,
+            }
+            func = self.doc(**doc)(func)
+            func = self.alt_response(401, response="UNAUTHORIZED")(func)
+            func = self.alt_response(403, response="FORBIDDEN")(func)
+            return func
+
+        return decorator
+
+    def public(self, func: Callable) -> Callable:
+        """Mark a route that needs no token (login, health); the walk test lists them."""
+        func._sywc_permission = "public"  # type: ignore[attr-defined]
+        return self.doc(security=[], **{"x-permission": "public", "x-roles": ["anyone"]})(func)

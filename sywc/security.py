@@ -1,0 +1,92 @@
+"""Authentication and authorization at the edge: every request passes `authorize_request`.
+
+Deny by default: a route that declares no permission is refused, a principal that lacks
+the declared permission is refused, and record-level rules live in each domain's policies.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from flask import current_app, g, request
+from flask_jwt_extended import current_user, verify_jwt_in_request
+
+from sywc.errors import PermissionDenied, Unauthorized
+from sywc.permissions import Permission, Role, has_permission
+
+log = logging.getLogger(__name__)
+
+# Routes served without a token. The route walk test holds this list to account.
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "api-docs.openapi_json",
+        "api-docs.openapi_swagger_ui",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user of some role, or a partner system."""
+
+    kind: str  # "user" or "partner"
+    id: int
+    role: str
+    agency: str | None
+    boroughs: frozenset[str]
+    session_id: str
+    label: str
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_partner(self) -> bool:
+        return self.kind == "partner"
+
+    @property
+    def is_senior(self) -> bool:
+        return self.role == Role.SENIOR_OFFICER
+
+    def can(self, permission: Permission) -> bool:
+        """Tell whether this principal holds `permission`."""
+        return has_permission(self.role, permission, self.scopes)
+
+
+def declared_permission(endpoint: str) -> Permission | str | None:
+    """Return what the view behind `endpoint` declares, or None when it declares nothing."""
+    if endpoint in PUBLIC_ENDPOINTS:
+        return "public"
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "_sywc_permission", None)
+
+
+def authorize_request() -> None:
+    """Check the caller against the permission the matched route declares."""
+    endpoint = request.endpoint
+    if endpoint is None:
+        return  # no route matched: dispatch answers 404 or 405
+    permission = declared_permission(endpoint)
+    if permission is None:
+        log.error("route declares no permission; refused", extra={"endpoint": endpoint})
+        raise PermissionDenied("This route is not available.")
+    if permission == "public":
+        return
+    verify_jwt_in_request(refresh=permission is Permission.SESSION_REFRESH)
+    principal = current_principal()
+    g.principal = principal
+    if not principal.can(Permission(permission)):
+        raise PermissionDenied("Your role does not allow this.")
+
+
+def current_principal() -> Principal:
+    """Return the authenticated caller of this request."""
+    principal = g.get("principal") or current_user
+    if not isinstance(principal, Principal):
+        raise Unauthorized()
+    return principal
+
+
+def optional_principal() -> Principal | None:
+    """Return the caller when one is authenticated, else None (for audit of public routes)."""
+    principal = g.get("principal")
+    return principal if isinstance(principal, Principal) else None

@@ -1,0 +1,1 @@
+"""Statistics for the board: aggregation and small-number suppression."""

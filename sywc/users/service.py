@@ -1,0 +1,144 @@
+"""Use cases for user accounts: create, change, deactivate, list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from sywc.audit import service as audit
+from sywc.auth.passwords import check_password_policy, hash_password
+from sywc.auth.service import revoke_user_sessions
+from sywc.errors import Conflict, NotFound, ValidationFailed
+from sywc.extensions import db
+from sywc.http import Page, check_version, paginate
+from sywc.permissions import AGENCY_ROLES, Role
+from sywc.users.models import User, UserBorough
+
+# Changes that alter what a user may see end their sessions, so tokens never outlive them.
+_SESSION_ENDING = ("role", "agency", "boroughs", "password", "active")
+
+
+def _check_agency(role: str, agency: str | None) -> None:
+    if Role(role) in AGENCY_ROLES and not agency:
+        raise ValidationFailed.field("agency", "Officers and senior officers need an agency.")
+    if Role(role) not in AGENCY_ROLES and agency:
+        raise ValidationFailed.field("agency", f"A {role} has no agency.")
+
+
+def create_user(
+    *,
+    username: str,
+    password: str,
+    name: str,
+    role: str,
+    agency: str | None,
+    boroughs: list[str],
+    now: datetime,
+    actor: Any = None,
+) -> User:
+    """Create an account after checking the password policy and the role's agency rule."""
+    username = username.strip().lower()
+    _check_agency(role, agency)
+    check_password_policy(password, username=username)
+    if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+        raise Conflict("That username is taken.", errors={"username": ["Already in use."]})
+    user = User(
+        username=username,
+        name=name,
+        role=role,
+        agency=agency,
+        password_hash=hash_password(password),
+        password_changed_at=now,
+        created_at=now,
+        updated_at=now,
+        borough_links=[UserBorough(borough=code) for code in sorted(set(boroughs))],
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "user_created",
+        record_type="user",
+        record_id=user.id,
+        actor=actor,
+        now=now,
+        details={"role": role, "agency": agency, "boroughs": sorted(set(boroughs))},
+    )
+    db.session.commit()
+    return user
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def update_user(
+    *,
+    user_id: int,
+    changes: dict[str, Any],
+    expected_version: int | None,
+    now: datetime,
+    actor: Any = None,
+) -> User:
+    """Apply an admin's changes; role, agency, borough or password changes end sessions."""
+    user = get_user(user_id)
+    if expected_version is not None:
+        check_version(user.version, expected_version)
+    role = changes.get("role", user.role)
+    agency = changes.get("agency", user.agency)
+    _check_agency(role, agency)
+    if "password" in changes:
+        check_password_policy(changes["password"], username=user.username)
+        user.password_hash = hash_password(changes["password"])
+        user.password_changed_at = now
+    if "boroughs" in changes:
+        user.borough_links = [UserBorough(borough=c) for c in sorted(set(changes["boroughs"]))]
+    for key in ("name", "role", "active"):
+        if key in changes:
+            setattr(user, key, changes[key])
+    user.agency = agency
+    if changes.get("unlock"):
+        user.locked_until, user.failed_logins = None, 0
+    user.updated_at = now
+    ended = 0
+    if any(key in changes for key in _SESSION_ENDING):
+        ended = revoke_user_sessions(user.id, now=now, reason="account_changed")
+    safe = {k: v for k, v in changes.items() if k != "password"}
+    audit.record(
+        "user_updated",
+        record_type="user",
+        record_id=user.id,
+        actor=actor,
+        now=now,
+        details={"changed": sorted(changes), "values": safe, "sessions_ended": ended},
+    )
+    db.session.commit()
+    return user
+
+
+def deactivate_user(*, username: str, now: datetime, actor: Any = None) -> User:
+    """Deactivate an account and revoke its tokens at once."""
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise NotFound("No such user.")
+    return update_user(
+        user_id=user.id, changes={"active": False}, expected_version=None, now=now, actor=actor
+    )
+
+
+def list_users(*, filters: dict[str, Any], page: int, limit: int) -> Page:
+    """List accounts for an admin, filtered, in a stable order."""
+    stmt = sa.select(User).order_by(User.username, User.id)
+    for key in ("role", "agency", "active"):
+        if key in filters:
+            stmt = stmt.where(getattr(User, key) == filters[key])
+    if "borough" in filters:
+        stmt = stmt.where(User.borough_links.any(UserBorough.borough == filters["borough"]))
+    result = paginate(db.session, stmt, page=page, limit=limit)
+    audit.record("users_listed", record_type="user", record_ids=[u.id for u in result.items])
+    db.session.commit()
+    return result

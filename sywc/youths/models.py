@@ -1,0 +1,135 @@
+"""Young people of the cohort, their ratings and the history of their record."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sywc.database import TimestampMixin, VersionMixin
+from sywc.extensions import db
+
+
+class Youth(TimestampMixin, VersionMixin, db.Model):
+    """A young person of concern.
+
+    `rag`, `rag_assessed_on`, `last_seen_on` and `next_visit_due` are kept current in the
+    same transaction as any rating or visit, so the worklist and the scheduler read one
+    indexed column instead of recomputing the schedule over the cohort.
+    """
+
+    __tablename__ = "youths"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    borough: Mapped[str] = mapped_column(sa.String(16))
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    # Normalised "last first" (lower case, letters only) for duplicate checks and search.
+    name_key: Mapped[str] = mapped_column(sa.String(200))
+    date_of_birth: Mapped[date]
+    gender: Mapped[str] = mapped_column(sa.String(16))
+    ethnicity: Mapped[str] = mapped_column(sa.String(32), server_default="not_known")
+    ward: Mapped[str] = mapped_column(sa.String(64))
+    address: Mapped[str | None] = mapped_column(sa.String(500))
+    lead_agency: Mapped[str] = mapped_column(sa.String(32))
+    lead_officer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    cohort_reason: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[str] = mapped_column(sa.String(16), server_default="active")
+    entered_on: Mapped[date]
+    closed_on: Mapped[date | None]
+    review_by: Mapped[date]
+    rag: Mapped[str] = mapped_column(sa.String(8))
+    rag_assessed_on: Mapped[date]
+    last_seen_on: Mapped[date | None]
+    last_attempt_at: Mapped[datetime | None]
+    # Null while closed: a closed record leaves the schedule.
+    next_visit_due: Mapped[date | None]
+    last_activity_at: Mapped[datetime]
+
+    flag_links: Mapped[list[YouthFlag]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="YouthFlag.flag"
+    )
+    cohort_links: Mapped[list[YouthCohort]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="YouthCohort.cohort"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("cohort_reason IN ('victim', 'at_risk', 'perpetrator')", "reason"),
+        sa.CheckConstraint("rag IN ('red', 'amber', 'green')", "rag"),
+        sa.CheckConstraint("status IN ('active', 'closed')", "status"),
+        sa.Index("ix_youths_schedule", "borough", "status", "next_visit_due"),
+        sa.Index("ix_youths_borough_rag_ward", "borough", "rag", "ward"),
+        sa.Index("ix_youths_next_visit_due", "next_visit_due"),
+        sa.Index("ix_youths_name_key_dob", "name_key", "date_of_birth"),
+        sa.Index("ix_youths_lead", "lead_agency", "lead_officer_id"),
+        sa.Index("ix_youths_updated_at", "updated_at"),
+    )
+
+    @property
+    def reference(self) -> str:
+        return f"YP-{self.id:06d}"
+
+    @property
+    def flags(self) -> list[str]:
+        return [link.flag for link in self.flag_links]
+
+    @property
+    def other_cohorts(self) -> list[str]:
+        return [link.cohort for link in self.cohort_links]
+
+
+class YouthFlag(db.Model):
+    __tablename__ = "youth_flags"
+
+    youth_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("youths.id", ondelete="CASCADE"), primary_key=True
+    )
+    flag: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+
+
+class YouthCohort(db.Model):
+    """Membership of another cohort (YOT, MACE, MARAC, ...), for the overlap figures."""
+
+    __tablename__ = "youth_cohorts"
+
+    youth_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("youths.id", ondelete="CASCADE"), primary_key=True
+    )
+    cohort: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+
+    __table_args__ = (sa.Index("ix_youth_cohorts_cohort", "cohort"),)
+
+
+class RagAssessment(db.Model):
+    """One rating with its rationale; append-only, the newest is current."""
+
+    __tablename__ = "rag_assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    youth_id: Mapped[int] = mapped_column(sa.ForeignKey("youths.id", ondelete="CASCADE"))
+    rating: Mapped[str] = mapped_column(sa.String(8))
+    rationale: Mapped[str] = mapped_column(sa.Text)
+    assessed_on: Mapped[date]
+    assessed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        sa.Index("ix_rag_assessments_youth", "youth_id", "assessed_on", "id"),
+        sa.CheckConstraint("rating IN ('red', 'amber', 'green')", "rating"),
+    )
+
+
+class YouthStatusChange(db.Model):
+    """A close or reopen, with who, when and why."""
+
+    __tablename__ = "youth_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    youth_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("youths.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    changed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    changed_at: Mapped[datetime]
