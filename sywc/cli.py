@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from config.reference import BOROUGH_CODES
 from sywc import clock
 from sywc.audit import service as audit
+from sywc.demo.commands import demo_data_command
 from sywc.errors import SywcError
 from sywc.permissions import USER_ROLES
 from sywc.users.service import create_user, deactivate_user
@@ -104,7 +105,7 @@ def audit_verify_command() -> None:
 
 
 # Domain commands (demo data, partners, scan, scheduler) join the group here.
-DOMAIN_COMMANDS: list[click.Command] = []
+DOMAIN_COMMANDS: list[click.Command] = [demo_data_command]
 
 
 def register_commands(app: Flask) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import marshmallow as ma
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
+from webargs.flaskparser import FlaskParser
 
 from sywc.permissions import Permission, roles_with
 
@@ -51,8 +52,28 @@ class SywcApi(Api):
         self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
 
 
+class StrictParser(FlaskParser):
+    """Reject unknown query parameters as well as unknown body fields.
+
+    A mistyped filter (`?rag_rating=red`) silently ignored would return the whole cohort
+    to someone who asked for part of it.
+    """
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": ma.RAISE,
+        "querystring": ma.RAISE,
+    }
+
+
 class SywcBlueprint(Blueprint):
-    """A blueprint whose routes declare their permission in code and in the document."""
+    """A blueprint whose routes declare their permission in code and in the document.
+
+    Query parameters are declared by ONE schema per route (filters subclass `PageArgs`),
+    since each query schema rejects the parameters it does not know.
+    """
+
+    ARGUMENTS_PARSER = StrictParser()
 
     def permission(self, permission: Permission) -> Callable:
         """Declare the permission a route needs; enforced before the view runs."""

@@ -3,6 +3,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from sywc.http import PageArgs
+
 
 class AuditEventSchema(ma.Schema):
     id = ma.fields.Integer()
@@ -23,7 +25,7 @@ class AuditEventSchema(ma.Schema):
     hash = ma.fields.String()
 
 
-class AuditFilterArgs(ma.Schema):
+class AuditFilterArgs(PageArgs):
     actor_id = ma.fields.Integer()
     actor_type = ma.fields.String(
         validate=validate.OneOf(["user", "partner", "system", "anonymous"])

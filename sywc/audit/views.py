@@ -6,7 +6,7 @@ from typing import Any
 
 from sywc.audit import service
 from sywc.audit.schemas import AuditEventSchema, AuditFilterArgs, VerifySchema
-from sywc.http import PageArgs, page_schema, paged
+from sywc.http import page_schema, paged
 from sywc.openapi import SywcBlueprint
 from sywc.permissions import Permission
 
@@ -17,7 +17,6 @@ AuditPage = page_schema(AuditEventSchema, "AuditEventPage")
 @blp.route("", methods=["GET"])
 @blp.permission(Permission.AUDIT_READ)
 @blp.arguments(AuditFilterArgs, location="query", as_kwargs=True)
-@blp.arguments(PageArgs, location="query", as_kwargs=True)
 @blp.response(200, AuditPage)
 def list_events(page: int, limit: int, **filters: Any) -> Any:
     """List audit events, newest first (filters: actor, record, action, from, to)."""

@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from config.reference import AGENCY_CODES, BOROUGH_CODES
+from sywc.http import PageArgs
 from sywc.permissions import USER_ROLES
 
 _ROLES = [str(role) for role in USER_ROLES]
@@ -60,7 +61,7 @@ class UserSchema(ma.Schema):
     updated_at = ma.fields.AwareDateTime()
 
 
-class UserListArgs(ma.Schema):
+class UserListArgs(PageArgs):
     role = ma.fields.String(validate=validate.OneOf(_ROLES))
     agency = ma.fields.String(validate=validate.OneOf(sorted(AGENCY_CODES)))
     active = ma.fields.Boolean()

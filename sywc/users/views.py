@@ -8,7 +8,6 @@ from sywc import clock
 from sywc.http import (
     ETAG_HEADER,
     IF_MATCH_PARAMETER,
-    PageArgs,
     etag,
     if_match_version,
     page_schema,
@@ -26,7 +25,6 @@ UserPage = page_schema(UserSchema, "UserPage")
 @blp.route("", methods=["GET"])
 @blp.permission(Permission.USERS_MANAGE)
 @blp.arguments(UserListArgs, location="query", as_kwargs=True)
-@blp.arguments(PageArgs, location="query", as_kwargs=True)
 @blp.response(200, UserPage)
 def list_users(page: int, limit: int, **filters: Any) -> Any:
     """List user accounts (filters: role, agency, active, borough)."""

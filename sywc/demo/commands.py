@@ -1,0 +1,46 @@
+"""`flask sywc demo-data`."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+
+import click
+import sqlalchemy as sa
+
+from sywc import clock
+from sywc.demo import DEMO_PASSWORD, DemoContext, alerts, incidents, referrals, users, youths
+from sywc.extensions import db
+from sywc.users.models import User
+
+STEPS = (users.build, youths.build, referrals.build, incidents.build, alerts.build)
+
+
+def build_demo(*, n_youths: int, seed: int, now=None) -> DemoContext:
+    """Build the whole demo partnership in one transaction."""
+    ctx = DemoContext(
+        session=db.session(), rng=random.Random(seed), now=now or clock.utcnow(), n_youths=n_youths
+    )
+    for step in STEPS:
+        step(ctx)
+        db.session.flush()
+    db.session.commit()
+    return ctx
+
+
+@click.command("demo-data")
+@click.option("--youths", "n_youths", default=300, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=2026, show_default=True, type=int)
+def demo_data_command(n_youths: int, seed: int) -> None:
+    """Load the fictional demo partnership into an empty database."""
+    if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+        raise click.ClickException("The database already has users; demo data goes into a new one.")
+    started = time.perf_counter()
+    ctx = build_demo(n_youths=n_youths, seed=seed)
+    click.echo(
+        json.dumps({"created": ctx.summary, "seconds": round(time.perf_counter() - started, 1)})
+    )
+    click.echo(f"\nDemo logins (password for every demo account: {DEMO_PASSWORD}):")
+    for login in ctx.logins:
+        click.echo(f"  {login['username']:<24} {login['role']}")

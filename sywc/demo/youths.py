@@ -1,0 +1,7 @@
+"""Demo youths: filled in by the youths domain."""
+
+from sywc.demo import DemoContext
+
+
+def build(ctx: DemoContext) -> None:
+    """Add this domain's demo rows."""
