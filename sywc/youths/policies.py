@@ -1,0 +1,28 @@
+"""Who may see which young people: officers of the record's borough, nobody else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from sywc.errors import NotFound
+from sywc.extensions import db
+from sywc.security import Principal
+from sywc.youths.models import Youth
+
+
+def visible_youths(stmt: sa.Select[Any], principal: Principal) -> sa.Select[Any]:
+    """Restrict a query over youths to the caller's boroughs (applied before paging)."""
+    return stmt.where(Youth.borough.in_(sorted(principal.boroughs)))
+
+
+def get_visible_youth(principal: Principal, youth_id: int, *, for_update: bool = False) -> Youth:
+    """Load a young person the caller may see; anyone else's is simply not found."""
+    stmt = visible_youths(sa.select(Youth).where(Youth.id == youth_id), principal)
+    if for_update:
+        stmt = stmt.with_for_update()
+    youth = db.session.scalar(stmt)
+    if youth is None:
+        raise NotFound("No such young person.")
+    return youth
