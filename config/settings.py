@@ -84,7 +84,7 @@ class Settings:
             "LOCKOUT_THRESHOLD": _int("LOCKOUT_THRESHOLD", 5),
             "LOCKOUT_MINUTES": _int("LOCKOUT_MINUTES", 15),
             "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
-            "RATELIMIT_HEADERS_ENABLED": True,
+            "RATELIMIT_HEADERS_ENABLED": False,
             "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),
             # Argon2id cost; tests lower it, production keeps the library's defaults.
             "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),

@@ -144,14 +144,12 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _validation_errors(messages: Mapping[str, Any]) -> dict[str, list[str]]:
-    # webargs nests by location ("json", "query", "headers"); the body fields keep their
-    # plain names, other locations keep theirs so a caller knows where to look.
+    # webargs nests by location; body, query and path fields keep their plain names,
+    # headers and cookies are prefixed so a caller knows where to look.
     flat: dict[str, list[str]] = {}
     for location, fields in messages.items():
-        if location == "json":
-            flat.update(_flatten(fields))
-        else:
-            flat.update(_flatten(fields, "" if location == "querystring" else location))
+        plain = location in ("json", "query", "querystring", "view_args", "path")
+        flat.update(_flatten(fields, "" if plain else location))
     return flat
 
 

@@ -28,7 +28,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if has_request_context():
+        if has_request_context() and "request_id" not in record.__dict__:
             entry["request_id"] = g.get("request_id")
         entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
         if record.exc_info:
@@ -58,6 +58,7 @@ def finish_request(response: Response) -> Response:
     logging.getLogger("sywc.access").info(
         "request",
         extra={
+            "request_id": g.get("request_id"),
             "method": request.method,
             "path": request.path,
             "status": response.status_code,

@@ -63,8 +63,8 @@ def declared_permission(endpoint: str) -> Permission | str | None:
 def authorize_request() -> None:
     """Check the caller against the permission the matched route declares."""
     endpoint = request.endpoint
-    if endpoint is None:
-        return  # no route matched: dispatch answers 404 or 405
+    if endpoint is None or request.method == "OPTIONS":
+        return  # no route matched (dispatch answers 404/405), or a CORS preflight
     permission = declared_permission(endpoint)
     if permission is None:
         log.error("route declares no permission; refused", extra={"endpoint": endpoint})

@@ -1,0 +1,168 @@
+"""The audit trail: written with each action, chained by hash, tamper evident."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from sywc import clock
+from sywc.audit import service as audit
+from sywc.audit.models import AuditEvent
+from sywc.extensions import db
+from tests.conftest import BACKEND, PASSWORD, assert_problem, audit_actions
+
+
+def _verify(client, auditor):
+    response = client.get("/api/v1/audit-events/verify", headers=auditor.headers)
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_foundation_actions_are_events(app, client, officer, auditor):
+    client.post("/api/v1/auth/login", json={"username": officer.username, "password": "nope-nope"})
+    tokens = client.post(
+        "/api/v1/auth/login", json={"username": officer.username, "password": PASSWORD}
+    ).get_json()
+    client.post(
+        "/api/v1/auth/refresh", headers={"Authorization": f"Bearer {tokens['refresh_token']}"}
+    )
+    client.post(
+        "/api/v1/auth/logout", headers=officer.headers, environ_base={"REMOTE_ADDR": "10.1.2.3"}
+    )
+    events = audit_actions(app, actor_id=officer.id)
+    assert [e.action for e in events] == [
+        "login",
+        "login_failed",
+        "login",
+        "token_refreshed",
+        "logout",
+    ]
+    logout = events[-1]
+    assert logout.role == "officer"
+    assert logout.agency == "MPS"
+    assert logout.client_address == "10.1.2.3"
+    assert logout.request_id
+    assert logout.actor_type == "user"
+
+
+def test_request_id_reaches_the_audit_event(app, client, officer):
+    client.post("/api/v1/auth/logout", headers={**officer.headers, "X-Request-ID": "trace-42"})
+    assert audit_actions(app, action="logout")[-1].request_id == "trace-42"
+
+
+def test_chain_verifies_and_links_each_event(app, client, officer, auditor):
+    result = _verify(client, auditor)
+    assert result["ok"] is True
+    assert result["checked"] >= 4
+    events = audit_actions(app)
+    assert [e.id for e in events] == list(range(1, len(events) + 1))
+    assert events[0].prev_hash == "0" * 64
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
+
+
+def test_auditor_filters_events(client, officer, auditor):
+    listed = client.get(
+        f"/api/v1/audit-events?actor_id={officer.id}&action=login", headers=auditor.headers
+    ).get_json()
+    assert [e["action"] for e in listed["items"]] == ["login"]
+    by_record = client.get(
+        f"/api/v1/audit-events?record_type=user&record_id={officer.id}", headers=auditor.headers
+    ).get_json()
+    assert {e["action"] for e in by_record["items"]} == {"user_created", "login"}
+    assert_problem(
+        client.get("/api/v1/audit-events?record_id=1", headers=auditor.headers), 422, "record_type"
+    )
+    assert_problem(
+        client.get(
+            "/api/v1/audit-events?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+            headers=auditor.headers,
+        ),
+        422,
+        "from",
+    )
+
+
+def _tamper(app, sql: str) -> None:
+    with app.app_context(), db.engine.begin() as conn:
+        if BACKEND == "postgresql":
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        conn.execute(sa.text(sql))
+
+
+def test_a_tampered_event_is_found(app, client, runner, officer, auditor):
+    _tamper(app, "UPDATE audit_events SET action = 'nothing_to_see' WHERE id = 2")
+    result = _verify(client, auditor)
+    assert result == {
+        "ok": False,
+        "checked": 1,
+        "first_broken_id": 2,
+        "reason": "event content does not match its hash",
+    }
+    cli = runner.invoke(args=["sywc", "audit-verify"])
+    assert cli.exit_code == 1
+    assert json.loads(cli.output)["first_broken_id"] == 2
+
+
+def test_a_deleted_event_is_found(app, client, officer, auditor):
+    _tamper(app, "DELETE FROM audit_event_records WHERE event_id = 1")
+    _tamper(app, "DELETE FROM audit_events WHERE id = 1")
+    result = _verify(client, auditor)
+    assert result["ok"] is False
+    assert result["first_broken_id"] == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_events SET action = 'x'",
+        "DELETE FROM audit_events",
+        "TRUNCATE audit_events CASCADE",
+    ],
+)
+def test_postgres_refuses_to_rewrite_the_trail(app, officer, statement):
+    with (
+        app.app_context(),
+        pytest.raises(sa.exc.DBAPIError, match="append-only"),
+        db.engine.begin() as conn,
+    ):
+        conn.execute(sa.text(statement))
+
+
+@pytest.mark.postgres_only
+def test_concurrent_writers_never_fork_the_chain(app):
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            with app.app_context():
+                barrier.wait()
+                for i in range(10):
+                    audit.record(
+                        "concurrency_probe",
+                        details={"writer": n, "i": i},
+                        actor=audit.SYSTEM,
+                        now=clock.utcnow(),
+                    )
+                    db.session.commit()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        assert audit.verify_chain().ok
+        ids = db.session.scalars(sa.select(AuditEvent.id).order_by(AuditEvent.id)).all()
+        hashes = db.session.scalars(sa.select(AuditEvent.prev_hash)).all()
+    assert len(ids) == 80
+    assert ids == list(range(1, 81))
+    assert len(set(hashes)) == 80  # no two events share a predecessor: no fork

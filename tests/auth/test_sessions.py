@@ -1,0 +1,181 @@
+"""Lockout, refresh rotation, revocation across processes, browser cookies, rate limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from sywc import create_app
+from sywc.auth.models import AuthSession
+from sywc.extensions import db
+from sywc.users.models import User
+from tests.conftest import PASSWORD, assert_problem, audit_actions
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = Clock()
+    monkeypatch.setattr("sywc.clock.utcnow", fake)
+    return fake
+
+
+def _login(client, username, password=PASSWORD):
+    return client.post("/api/v1/auth/login", json={"username": username, "password": password})
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(app, client, officer, clock):
+    for _ in range(5):
+        assert_problem(_login(client, officer.username, "wrong-password-xyz"), 401)
+    locked = _login(client, officer.username)
+    unknown = _login(client, "nobody-at-all")
+    # Locked, wrong password and unknown user are indistinguishable to the caller.
+    assert locked.status_code == unknown.status_code == 401
+    assert locked.get_json()["detail"] == unknown.get_json()["detail"]
+    clock.now += timedelta(minutes=14, seconds=59)
+    assert _login(client, officer.username).status_code == 401
+    clock.now += timedelta(seconds=2)
+    assert _login(client, officer.username).status_code == 200
+    reasons = [e.details["reason"] for e in audit_actions(app, action="login_failed")]
+    assert reasons == ["wrong_password"] * 5 + ["locked", "unknown_user", "locked"]
+
+
+def test_success_resets_the_failure_count(app, client, officer, clock):
+    for _ in range(4):
+        _login(client, officer.username, "wrong-password-xyz")
+    assert _login(client, officer.username).status_code == 200
+    for _ in range(4):
+        _login(client, officer.username, "wrong-password-xyz")
+    assert _login(client, officer.username).status_code == 200
+    with app.app_context():
+        assert db.session.get(User, officer.id).locked_until is None
+
+
+def test_refresh_rotates_and_reuse_revokes_the_session(app, client, officer):
+    first = _login(client, officer.username).get_json()
+    rotated = client.post(
+        "/api/v1/auth/refresh", headers={"Authorization": f"Bearer {first['refresh_token']}"}
+    )
+    assert rotated.status_code == 200
+    second = rotated.get_json()
+    assert second["refresh_token"] != first["refresh_token"]
+    me = client.get(
+        "/api/v1/auth/me", headers={"Authorization": f"Bearer {second['access_token']}"}
+    )
+    assert me.status_code == 200
+    # The old refresh token again: someone copied it. The whole session ends.
+    replay = client.post(
+        "/api/v1/auth/refresh", headers={"Authorization": f"Bearer {first['refresh_token']}"}
+    )
+    assert_problem(replay, 401)
+    for token in (second["access_token"], first["access_token"]):
+        assert_problem(
+            client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}), 401
+        )
+    assert_problem(
+        client.post(
+            "/api/v1/auth/refresh", headers={"Authorization": f"Bearer {second['refresh_token']}"}
+        ),
+        401,
+    )
+    assert [e.action for e in audit_actions(app, actor_id=officer.id)][-2:] == [
+        "token_refreshed",
+        "refresh_reuse_detected",
+    ]
+    with app.app_context():
+        reasons = db.session.scalars(
+            sa.select(AuthSession.revoked_reason).where(AuthSession.user_id == officer.id)
+        ).all()
+    assert "refresh_reuse" in reasons
+
+
+def test_logout_and_deactivation_revoke_across_instances(app, client, database_url, make_user):
+    other = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, env="test").test_client()
+    alice = make_user("officer", "MPS")
+    bob = make_user("officer", "YOT")
+    admin = make_user("admin")
+    assert other.get("/api/v1/auth/me", headers=alice.headers).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=alice.headers).status_code == 204
+    assert_problem(other.get("/api/v1/auth/me", headers=alice.headers), 401)
+
+    assert other.get("/api/v1/auth/me", headers=bob.headers).status_code == 200
+    etag = client.get(f"/api/v1/users/{bob.id}", headers=admin.headers).headers["ETag"]
+    response = client.patch(
+        f"/api/v1/users/{bob.id}",
+        json={"active": False},
+        headers={**admin.headers, "If-Match": etag},
+    )
+    assert response.status_code == 200
+    assert_problem(other.get("/api/v1/auth/me", headers=bob.headers), 401)
+    assert_problem(_login(other, bob.username), 401)
+
+
+def test_password_reset_revokes_existing_tokens(client, officer, admin):
+    etag = client.get(f"/api/v1/users/{officer.id}", headers=admin.headers).headers["ETag"]
+    response = client.patch(
+        f"/api/v1/users/{officer.id}",
+        json={"password": "an-entirely-new-passphrase-42"},
+        headers={**admin.headers, "If-Match": etag},
+    )
+    assert response.status_code == 200
+    assert_problem(client.get("/api/v1/auth/me", headers=officer.headers), 401)
+    assert _login(client, officer.username, "an-entirely-new-passphrase-42").status_code == 200
+
+
+def test_browser_mode_uses_httponly_cookies_and_csrf(client, officer):
+    response = client.post(
+        "/api/v1/auth/login",
+        json={"username": officer.username, "password": PASSWORD, "use_cookies": True},
+    )
+    assert response.status_code == 200
+    assert "access_token" not in response.get_json()
+    cookies = response.headers.getlist("Set-Cookie")
+    access = next(c for c in cookies if c.startswith("access_token_cookie="))
+    assert "HttpOnly" in access
+    assert "SameSite=Strict" in access
+    assert client.get("/api/v1/auth/me").status_code == 200
+    # A state-changing request from the cookie needs the double-submitted CSRF token.
+    assert_problem(client.post("/api/v1/auth/logout"), 401)
+    csrf = client.get_cookie("csrf_access_token").value
+    assert client.post("/api/v1/auth/logout", headers={"X-CSRF-TOKEN": csrf}).status_code == 204
+
+
+@pytest.fixture
+def app_config(request):
+    marker = request.node.get_closest_marker("app_config")
+    return marker.args[0] if marker else {}
+
+
+@pytest.mark.app_config({"LOGIN_RATE_LIMIT": "3 per minute"})
+def test_login_is_rate_limited_per_address(client):
+    statuses = [_login(client, "nobody", "whatever-password").status_code for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    body = assert_problem(_login(client, "nobody", "whatever-password"), 429)
+    assert body["status"] == 429
+
+
+def test_cors_allows_only_configured_origins(database_url):
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "CORS_ORIGINS": ["https://sywc.example"]},
+        env="test",
+    )
+    client = app.test_client()
+    allowed = client.get("/healthz", headers={"Origin": "https://sywc.example"})
+    other = client.get("/api/v1/auth/me", headers={"Origin": "https://evil.example"})
+    assert allowed.headers.get("Access-Control-Allow-Origin") is None  # not an API path
+    api = client.options(
+        "/api/v1/auth/me",
+        headers={"Origin": "https://sywc.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert api.status_code == 200
+    assert api.headers.get("Access-Control-Allow-Origin") == "https://sywc.example"
+    assert "Access-Control-Allow-Origin" not in other.headers

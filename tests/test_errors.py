@@ -1,0 +1,128 @@
+"""Every error the contract lists is RFC 9457 problem+json, and none leaks internals."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from sywc import create_app
+from sywc.extensions import db
+from sywc.users.models import User
+from tests.conftest import assert_problem
+
+
+def test_400_malformed_json(client, admin):
+    response = client.post(
+        "/api/v1/users",
+        data="{not json",
+        headers={**admin.headers, "Content-Type": "application/json"},
+    )
+    assert_problem(response, 400)
+
+
+def test_401_without_token(client):
+    body = assert_problem(client.get("/api/v1/users"), 401)
+    assert "WWW-Authenticate" in client.get("/api/v1/users").headers
+    assert body["detail"] == "Authentication is required."
+
+
+def test_403_wrong_role(client, officer):
+    assert_problem(client.get("/api/v1/users", headers=officer.headers), 403)
+
+
+def test_404_unknown_route_and_record(client, admin):
+    assert_problem(client.get("/api/v1/no-such-thing"), 404)
+    assert_problem(client.get("/api/v1/users/999999", headers=admin.headers), 404)
+
+
+def test_405_wrong_method(client, admin):
+    response = client.delete("/api/v1/users", headers=admin.headers)
+    assert_problem(response, 405)
+    assert "GET" in response.headers["Allow"]
+
+
+def test_409_duplicate_username(client, admin):
+    body = {
+        "username": "dupe.user",
+        "password": "a-long-unusual-phrase-77",
+        "name": "D",
+        "role": "auditor",
+        "boroughs": ["WCC"],
+    }
+    assert client.post("/api/v1/users", json=body, headers=admin.headers).status_code == 201
+    problem = assert_problem(client.post("/api/v1/users", json=body, headers=admin.headers), 409)
+    assert "username" in problem["errors"]
+
+
+def test_413_body_too_large(app, client, admin):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    big = {"username": "x" * 2000}
+    assert_problem(client.post("/api/v1/users", json=big, headers=admin.headers), 413)
+
+
+def test_415_wrong_content_type(client, admin):
+    response = client.post(
+        "/api/v1/users",
+        data="username=a",
+        headers={**admin.headers, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert_problem(response, 415)
+
+
+def test_422_names_each_field_and_rejects_unknown(client, admin):
+    response = client.post(
+        "/api/v1/users", json={"username": "ok.name", "colour": "blue"}, headers=admin.headers
+    )
+    body = assert_problem(response, 422)
+    assert {"colour", "password", "name", "role", "boroughs"} <= set(body["errors"])
+
+
+def test_422_unknown_query_parameter(client, admin):
+    body = assert_problem(client.get("/api/v1/users?rol=admin", headers=admin.headers), 422)
+    assert "rol" in body["errors"]
+
+
+def test_500_hides_internals(database_url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, env="test")
+
+    def explode():
+        raise RuntimeError("secret internals: password=hunter2")
+
+    explode._sywc_permission = "public"
+    app.add_url_rule("/explode", "explode", explode)
+    response = app.test_client().get("/explode")
+    body = assert_problem(response, 500)
+    assert "hunter2" not in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert body["request_id"] == response.headers["X-Request-ID"]
+
+
+def test_503_when_database_is_down_then_recovers(database_url, monkeypatch):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, env="test")
+    client = app.test_client()
+    assert client.get("/readyz").status_code == 200
+    original = sa.engine.Engine.connect
+
+    def refuse(self, *args, **kwargs):
+        raise sa.exc.OperationalError("connect", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(sa.engine.Engine, "connect", refuse)
+    response = client.post("/api/v1/auth/login", json={"username": "a", "password": "b"})
+    assert_problem(response, 503)
+    assert response.headers["Retry-After"] == "5"
+    assert client.get("/readyz").status_code == 503
+    monkeypatch.setattr(sa.engine.Engine, "connect", original)
+    # Same process, same app: the pool reconnects once the database is back.
+    assert client.get("/readyz").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize("request_id", ["abc-123", "x" * 129, "bad id<script>"])
+def test_request_id_echoed_or_generated(client, request_id):
+    response = client.get("/healthz", headers={"X-Request-ID": request_id})
+    if request_id == "abc-123":
+        assert response.headers["X-Request-ID"] == "abc-123"
+    else:
+        assert response.headers["X-Request-ID"] != request_id
+        assert len(response.headers["X-Request-ID"]) == 32

@@ -1,0 +1,61 @@
+"""Health, configuration safety and logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from config.settings import ConfigurationError, load_settings
+from sywc import create_app
+from sywc.logs import JsonFormatter
+
+
+def test_healthz_and_readyz(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json()["database"] == "ok"
+
+
+@pytest.mark.parametrize("secret", [None, "short", "secret" * 2, "a" * 40])
+def test_production_refuses_missing_or_weak_secret(monkeypatch, secret):
+    monkeypatch.delenv("JWT_SECRET_KEY", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    if secret:
+        monkeypatch.setenv("JWT_SECRET_KEY", secret)
+    with pytest.raises(ConfigurationError, match="JWT_SECRET_KEY"):
+        create_app(env="production")
+
+
+def test_production_starts_with_a_strong_secret(monkeypatch, database_url):
+    monkeypatch.setenv("JWT_SECRET_KEY", "0123456789abcdefghijklmnopqrstuvwxyzABCD")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    app = create_app(env="production")
+    assert app.config["JWT_COOKIE_SECURE"] is True
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == database_url
+
+
+def test_settings_are_read_when_asked_not_at_import(monkeypatch):
+    monkeypatch.setenv("CADENCE_RED_DAYS", "5")
+    monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
+    settings = load_settings("test")
+    assert settings["VISIT_CADENCE_DAYS"]["red"] == 5
+    assert settings["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
+    with pytest.raises(ConfigurationError):
+        load_settings("staging")
+
+
+def test_access_log_is_json_without_query_strings(app, client, admin, caplog):
+    with caplog.at_level(logging.INFO, logger="sywc.access"):
+        client.get(
+            "/api/v1/users?role=officer&agency=MPS",
+            headers={**admin.headers, "X-Request-ID": "log-check-1"},
+        )
+    records = [r for r in caplog.records if r.name == "sywc.access"]
+    line = json.loads(JsonFormatter().format(records[-1]))
+    assert line["path"] == "/api/v1/users"
+    assert line["status"] == 200
+    assert line["request_id"] == "log-check-1"
+    assert "role=officer" not in json.dumps(line)

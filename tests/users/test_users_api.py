@@ -1,0 +1,141 @@
+"""Account administration: create, list, read, change with If-Match, password policy."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from sywc.extensions import db
+from sywc.users.models import User
+from tests.conftest import assert_problem, audit_actions
+
+NEW = {
+    "username": "new.officer",
+    "password": "a-long-unusual-phrase-77",
+    "name": "New Officer",
+    "role": "officer",
+    "agency": "YOT",
+    "boroughs": ["WCC", "RBKC"],
+}
+
+
+def _users(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(User))
+
+
+def test_admin_creates_reads_and_lists_users(app, client, admin):
+    created = client.post("/api/v1/users", json=NEW, headers=admin.headers)
+    assert created.status_code == 201
+    body = created.get_json()
+    assert body["username"] == "new.officer"
+    assert body["boroughs"] == ["RBKC", "WCC"]
+    assert body["active"] is True
+    assert "password" not in body
+    assert "password_hash" not in json.dumps(body)
+    assert created.headers["ETag"] == '"1"'
+    fetched = client.get(f"/api/v1/users/{body['id']}", headers=admin.headers)
+    assert fetched.get_json()["agency"] == "YOT"
+    listed = client.get("/api/v1/users?role=officer&limit=1", headers=admin.headers).get_json()
+    assert listed["total"] == 1
+    assert [u["username"] for u in listed["items"]] == ["new.officer"]
+    event = audit_actions(app, action="user_created")[-1]
+    assert event.actor_id == admin.id
+    assert event.record_id == str(body["id"])
+    assert "password" not in json.dumps(event.details)
+
+
+def test_list_is_paginated_with_link_headers(client, admin, make_user):
+    for _ in range(3):
+        make_user("auditor")
+    first = client.get("/api/v1/users?limit=2&page=1", headers=admin.headers)
+    body = first.get_json()
+    assert body["total"] == 4
+    assert body["next_page"] == 2
+    assert len(body["items"]) == 2
+    assert 'rel="next"' in first.headers["Link"]
+    second = client.get("/api/v1/users?limit=2&page=2", headers=admin.headers).get_json()
+    assert {u["id"] for u in body["items"]}.isdisjoint({u["id"] for u in second["items"]})
+    assert second["next_page"] is None
+    assert_problem(client.get("/api/v1/users?limit=201", headers=admin.headers), 422, "limit")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"password": "short"}, "password"),
+        ({"password": "password1234"}, "password"),
+        ({"password": "x" * 129}, "password"),
+        ({"password": "my-name-is-new.officer-ok"}, "password"),
+        ({"agency": None}, "agency"),
+        ({"role": "auditor"}, "agency"),
+        ({"boroughs": ["XYZ"]}, "boroughs.0"),
+        ({"boroughs": []}, "boroughs"),
+        ({"username": "A B"}, "username"),
+        ({"role": "partner"}, "role"),
+    ],
+)
+def test_bad_accounts_are_refused_and_nothing_is_written(app, client, admin, change, field):
+    before = _users(app)
+    response = client.post("/api/v1/users", json={**NEW, **change}, headers=admin.headers)
+    assert_problem(response, 422, field)
+    assert _users(app) == before
+
+
+def test_patch_needs_if_match_and_refuses_stale_versions(client, admin, officer):
+    url = f"/api/v1/users/{officer.id}"
+    assert_problem(client.patch(url, json={"name": "X"}, headers=admin.headers), 428)
+    etag = client.get(url, headers=admin.headers).headers["ETag"]
+    ok = client.patch(url, json={"name": "Renamed"}, headers={**admin.headers, "If-Match": etag})
+    assert ok.status_code == 200
+    assert ok.headers["ETag"] != etag
+    stale = client.patch(url, json={"name": "Again"}, headers={**admin.headers, "If-Match": etag})
+    assert_problem(stale, 412)
+    assert client.get(url, headers=admin.headers).get_json()["name"] == "Renamed"
+
+
+def test_role_change_ends_sessions(client, admin, officer):
+    url = f"/api/v1/users/{officer.id}"
+    etag = client.get(url, headers=admin.headers).headers["ETag"]
+    client.patch(url, json={"boroughs": ["RBKC"]}, headers={**admin.headers, "If-Match": etag})
+    assert_problem(client.get("/api/v1/auth/me", headers=officer.headers), 401)
+
+
+def test_cli_creates_and_deactivates_users(app, runner):
+    result = runner.invoke(
+        args=[
+            "sywc",
+            "create-user",
+            "--username",
+            "first.admin",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        input="a-long-unusual-phrase-77\n",
+    )
+    assert result.exit_code == 0, result.output
+    created = json.loads(result.output)
+    assert created["role"] == "admin"
+    assert created["boroughs"] == ["RBKC", "WCC"]
+    weak = runner.invoke(
+        args=[
+            "sywc",
+            "create-user",
+            "--username",
+            "weak.one",
+            "--role",
+            "auditor",
+            "--password-stdin",
+        ],
+        input="password1234\n",
+    )
+    assert weak.exit_code == 2
+    assert "password" in weak.output
+    gone = runner.invoke(args=["sywc", "deactivate-user", "first.admin"])
+    assert gone.exit_code == 0
+    assert json.loads(gone.output)["active"] is False
+    actions = [e.action for e in audit_actions(app, actor_type="system")]
+    assert actions == ["user_created", "user_updated"]
