@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from sywc.alerts.models import Alert
+from sywc.database import affected
 from sywc.extensions import db
 
 
@@ -19,14 +20,16 @@ def resolve_alerts(
     *, subject_type: str, subject_id: int, types: Iterable[str], now: datetime, resolution: str
 ) -> int:
     """Resolve the unresolved alerts of these types for one subject; never commits."""
-    return db.session.execute(
-        sa.update(Alert)
-        .where(
-            Alert.subject_type == subject_type,
-            Alert.subject_id == subject_id,
-            Alert.type.in_(list(types)),
-            Alert.status != "resolved",
+    return affected(
+        db.session.execute(
+            sa.update(Alert)
+            .where(
+                Alert.subject_type == subject_type,
+                Alert.subject_id == subject_id,
+                Alert.type.in_(list(types)),
+                Alert.status != "resolved",
+            )
+            .values(status="resolved", resolved_at=now, resolution=resolution)
+            .execution_options(synchronize_session=False)
         )
-        .values(status="resolved", resolved_at=now, resolution=resolution)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )

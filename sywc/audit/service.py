@@ -123,7 +123,8 @@ def _seal(session: Session) -> None:
         sa.select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).first()
     last_id, prev = (last.id, last.hash) if last else (0, GENESIS_HASH)
-    rows, links = [], []
+    rows: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
     for offset, item in enumerate(pending, start=1):
         row = {**item, "id": last_id + offset, "prev_hash": prev}
         row["hash"] = prev = event_hash(row)

@@ -14,6 +14,7 @@ from flask_jwt_extended import create_access_token, create_refresh_token, decode
 from sywc.audit import service as audit
 from sywc.auth.models import AuthSession, PartnerClient
 from sywc.auth.passwords import dummy_hash, hash_password, hasher, verify_password
+from sywc.database import affected
 from sywc.errors import Unauthorized
 from sywc.extensions import db
 from sywc.security import Principal
@@ -140,16 +141,18 @@ def refresh(*, claims: dict[str, Any], now: datetime) -> Tokens:
         claims["sub"], additional_claims=_user_claims(user, session_id) if user else {}
     )
     new_jti = decode_token(new_refresh)["jti"]
-    rotated = db.session.execute(
-        sa.update(AuthSession)
-        .where(
-            AuthSession.id == session_id,
-            AuthSession.refresh_jti == jti,
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > now,
+    rotated = affected(
+        db.session.execute(
+            sa.update(AuthSession)
+            .where(
+                AuthSession.id == session_id,
+                AuthSession.refresh_jti == jti,
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > now,
+            )
+            .values(refresh_jti=new_jti)
         )
-        .values(refresh_jti=new_jti)
-    ).rowcount
+    )
     if rotated != 1 or user is None:
         # A refresh token presented twice means it was copied: end the session for both.
         _revoke(sa.true(), session_id=session_id, now=now, reason="refresh_reuse")
@@ -204,7 +207,7 @@ def _revoke(
         stmt = stmt.where(AuthSession.user_id == user_id)
     if partner_client_id is not None:
         stmt = stmt.where(AuthSession.partner_client_id == partner_client_id)
-    return db.session.execute(stmt.values(revoked_at=now, revoked_reason=reason)).rowcount
+    return affected(db.session.execute(stmt.values(revoked_at=now, revoked_reason=reason)))
 
 
 def revoke_user_sessions(user_id: int, *, now: datetime, reason: str) -> int:
