@@ -20,6 +20,7 @@ from sywc.auth.tokens import register_jwt_callbacks
 from sywc.cli import register_commands
 from sywc.engine import MIGRATIONS_DIR, configure_engines
 from sywc.extensions import api, cors, db, jwt, limiter, migrate
+from sywc.fields import IdConverter
 from sywc.http import check_request_body
 from sywc.routes import BLUEPRINTS
 
@@ -27,6 +28,7 @@ from sywc.routes import BLUEPRINTS
 def create_app(config: dict[str, Any] | None = None, *, env: str | None = None) -> Flask:
     """Build the application: settings from the environment, then `config` on top."""
     app = Flask(__name__, static_folder=None)
+    app.url_map.converters["int"] = IdConverter
     settings = load_settings(env or (config or {}).get("SYWC_ENV"))
     app.config.update(settings)
     app.config.update(config or {})

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, json
 from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException
 from jwt import PyJWTError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -56,6 +56,10 @@ class PermissionDenied(SywcError):
 
 class NotFound(SywcError):
     status, title, slug = 404, "Not Found", "not-found"
+
+
+class NotAcceptable(SywcError):
+    status, title, slug = 406, "Not Acceptable", "not-acceptable"
 
 
 class Conflict(SywcError):
@@ -227,6 +231,12 @@ def handle_stale(error: StaleDataError) -> Response:
     )
 
 
+def handle_out_of_range(error: Exception) -> Response:
+    # A last line of defence: field types refuse these first, with the field named.
+    log.warning("value out of range", extra={"error_class": type(error).__name__})
+    return problem(422, slug="validation-failed", detail="A value is out of range.")
+
+
 def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
@@ -243,4 +253,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(PyJWTError, handle_jwt_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(StaleDataError, handle_stale)
+    app.register_error_handler(DataError, handle_out_of_range)
+    app.register_error_handler(OverflowError, handle_out_of_range)
     app.register_error_handler(Exception, handle_unexpected)

@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from sywc.fields import Moment
 from sywc.http import PageArgs
 
 
@@ -39,8 +40,8 @@ class AuditFilterArgs(PageArgs):
         },
     )
     action = ma.fields.String(validate=validate.Length(max=64))
-    from_ = ma.fields.AwareDateTime(data_key="from")
-    to = ma.fields.AwareDateTime()
+    from_ = Moment(data_key="from")
+    to = Moment()
 
     @ma.validates_schema
     def _check(self, data: dict, **_: object) -> None:

@@ -1,0 +1,38 @@
+"""Field types every domain's schemas share, so bad input is a 422 and never a 500."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import validate
+from werkzeug.routing import IntegerConverter
+
+# Identifiers are 32-bit on both databases; a larger one cannot name any record.
+MAX_ID = 2**31 - 1
+ID_RANGE = validate.Range(min=1, max=MAX_ID)
+
+
+def id_field(**kwargs: Any) -> ma.fields.Integer:
+    """An identifier in a request: a whole number within the database's range."""
+    return ma.fields.Integer(strict=True, validate=ID_RANGE, **kwargs)
+
+
+class Moment(ma.fields.AwareDateTime):
+    """A timestamp with an offset, normalised to UTC; unrepresentable instants are refused."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except (OverflowError, ValueError) as error:
+            raise ma.ValidationError("Not a representable date and time.") from error
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in routes: out-of-range ids simply match no route (404)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
