@@ -15,13 +15,17 @@ from sywc.incidents.models import Incident, Involvement
 from sywc.pvs.models import PvsAction, PvsMeeting
 from sywc.referrals.models import Referral
 from sywc.visits.models import Visit, VisitOfficer
-from sywc.youths.models import RagAssessment, Youth
+from sywc.youths.models import RagAssessment, Youth, YouthCohort
 
 CADENCE = {"red": 7, "amber": 30, "green": 91}
 
 
 def youth(
-    *, lead_officer_id: int | None = None, assessed_by_id: int | None = None, **overrides: Any
+    *,
+    lead_officer_id: int | None = None,
+    assessed_by_id: int | None = None,
+    other_cohorts: tuple[str, ...] = (),
+    **overrides: Any,
 ) -> Youth:
     """Insert an active young person with a first RAG assessment and a consistent schedule."""
     today = clock.today()
@@ -52,7 +56,7 @@ def youth(
         "last_activity_at": clock.utcnow(),
     }
     values.update(overrides)
-    record = Youth(**values)
+    record = Youth(**values, cohort_links=[YouthCohort(cohort=c) for c in other_cohorts])
     db.session.add(record)
     db.session.flush()
     if assessed_by_id is not None:

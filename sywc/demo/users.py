@@ -43,7 +43,7 @@ def build(ctx: DemoContext) -> None:
         rows.append(_row(ctx, f"demo.{role.replace('_', '')}", role, None, password_hash))
         boroughs_of[rows[-1]["username"]] = sorted(BOROUGH_CODES)
     ctx.session.execute(sa.insert(User), rows)
-    ids = dict(ctx.session.execute(sa.select(User.username, User.id)).tuples().all())
+    ids = dict(ctx.session.execute(sa.select(User.username, User.id)).all())
     ctx.session.execute(
         sa.insert(UserBorough),
         [{"user_id": ids[u], "borough": b} for u, bs in boroughs_of.items() for b in bs],

@@ -53,6 +53,11 @@ class Youth(TimestampMixin, VersionMixin, db.Model):
     cohort_links: Mapped[list[YouthCohort]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="YouthCohort.cohort"
     )
+    # Newest first; read only for a single record (lists never touch it).
+    assessments: Mapped[list[RagAssessment]] = relationship(
+        viewonly=True,
+        order_by="[RagAssessment.assessed_on.desc(), RagAssessment.id.desc()]",
+    )
 
     __table_args__ = (
         sa.CheckConstraint("cohort_reason IN ('victim', 'at_risk', 'perpetrator')", "reason"),
@@ -77,6 +82,11 @@ class Youth(TimestampMixin, VersionMixin, db.Model):
     @property
     def other_cohorts(self) -> list[str]:
         return [link.cohort for link in self.cohort_links]
+
+    @property
+    def current_assessment(self) -> RagAssessment | None:
+        """Return the rating in force: the newest by date, then by id."""
+        return self.assessments[0] if self.assessments else None
 
 
 class YouthFlag(db.Model):

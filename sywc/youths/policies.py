@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.interfaces import ORMOption
 
 from sywc.errors import NotFound
 from sywc.extensions import db
@@ -17,11 +19,23 @@ def visible_youths(stmt: sa.Select[Any], principal: Principal) -> sa.Select[Any]
     return stmt.where(Youth.borough.in_(sorted(principal.boroughs)))
 
 
-def get_visible_youth(principal: Principal, youth_id: int, *, for_update: bool = False) -> Youth:
-    """Load a young person the caller may see; anyone else's is simply not found."""
+def get_visible_youth(
+    principal: Principal,
+    youth_id: int,
+    *,
+    for_update: bool = False,
+    options: Sequence[ORMOption] = (),
+) -> Youth:
+    """Load a young person the caller may see; anyone else's is simply not found.
+
+    `for_update` locks the row until commit, so two changes to one record's schedule
+    (two visits, a visit and a rating) apply one after the other on fresh values.
+    """
     stmt = visible_youths(sa.select(Youth).where(Youth.id == youth_id), principal)
+    if options:
+        stmt = stmt.options(*options)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=Youth).execution_options(populate_existing=True)
     youth = db.session.scalar(stmt)
     if youth is None:
         raise NotFound("No such young person.")

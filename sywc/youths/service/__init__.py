@@ -1,0 +1,24 @@
+"""Use cases of the cohort: records, their ratings, closing and reopening."""
+
+from sywc.youths.service.assessments import (
+    RecordedAssessment,
+    list_assessments,
+    record_assessment,
+)
+from sywc.youths.service.lifecycle import close_youth, reopen_youth
+from sywc.youths.service.listing import filter_cohort, list_youths
+from sywc.youths.service.records import add_youth, create_youth, get_youth, update_youth
+
+__all__ = [
+    "RecordedAssessment",
+    "add_youth",
+    "close_youth",
+    "create_youth",
+    "filter_cohort",
+    "get_youth",
+    "list_assessments",
+    "list_youths",
+    "record_assessment",
+    "reopen_youth",
+    "update_youth",
+]

@@ -1,0 +1,76 @@
+"""Invariants of a cohort record that need the database or the clock (not the schema)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import sqlalchemy as sa
+
+from config.reference import ward_codes
+from sywc.errors import PermissionDenied, ValidationFailed
+from sywc.extensions import db
+from sywc.permissions import AGENCY_ROLES
+from sywc.security import Principal
+from sywc.users.models import User, UserBorough
+from sywc.youths.schedule import age_on
+
+MIN_AGE, MAX_AGE = 10, 25
+
+
+def check_borough_access(principal: Principal, borough: str) -> None:
+    """Refuse to create a record in a borough the caller does not work in."""
+    if borough not in principal.boroughs:
+        raise PermissionDenied("You do not work in that borough.")
+
+
+def check_age(date_of_birth: date, *, on: date) -> None:
+    """Keep the cohort to young people aged 10 to 25 on the day they entered it."""
+    if date_of_birth > on:
+        raise ValidationFailed.field("date_of_birth", "Must not be in the future.")
+    age = age_on(date_of_birth, on)
+    if not MIN_AGE <= age <= MAX_AGE:
+        raise ValidationFailed.field(
+            "date_of_birth", f"Age at entry must be {MIN_AGE} to {MAX_AGE}, not {age}."
+        )
+
+
+def check_ward(ward: str, *, borough: str) -> None:
+    """A young person's ward must be one of their borough's (statistics cut by ward)."""
+    if ward not in ward_codes(borough):
+        raise ValidationFailed.field("ward", f"Not a ward of {borough}.")
+
+
+def _working_officers(user_ids: Iterable[int], borough: str) -> dict[int, str | None]:
+    """Return {id: agency} of the given users who are active officers in `borough`."""
+    rows = db.session.execute(
+        sa.select(User.id, User.agency).where(
+            User.id.in_(sorted(set(user_ids))),
+            User.active.is_(True),
+            User.role.in_([str(role) for role in AGENCY_ROLES]),
+            sa.exists().where(UserBorough.user_id == User.id, UserBorough.borough == borough),
+        )
+    )
+    return {row.id: row.agency for row in rows}
+
+
+def check_lead_officer(officer_id: int, *, agency: str, borough: str) -> None:
+    """The lead officer is an active officer of the lead agency working in the borough."""
+    found = _working_officers([officer_id], borough)
+    if officer_id not in found:
+        raise ValidationFailed.field(
+            "lead_officer_id", f"Not an active officer or senior officer working in {borough}."
+        )
+    if found[officer_id] != agency:
+        raise ValidationFailed.field("lead_officer_id", f"Not an officer of {agency}.")
+
+
+def check_visiting_officers(officer_ids: list[int], *, borough: str) -> None:
+    """Every officer named on a visit is an active officer working in the borough."""
+    found = _working_officers(officer_ids, borough)
+    missing = [i for i in officer_ids if i not in found]
+    if missing:
+        raise ValidationFailed.field(
+            "officer_ids",
+            f"Not active officers or senior officers working in {borough}: {missing}.",
+        )

@@ -1,0 +1,200 @@
+"""Use cases for one cohort record: create, read, change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from sywc.audit import service as audit
+from sywc.errors import Conflict, ValidationFailed
+from sywc.extensions import db
+from sywc.http import check_version
+from sywc.security import Principal
+from sywc.youths import policies
+from sywc.youths.enums import YouthStatus
+from sywc.youths.models import RagAssessment, Youth, YouthCohort, YouthFlag
+from sywc.youths.names import name_key
+from sywc.youths.schedule import add_months
+from sywc.youths.service import checks
+from sywc.youths.service.tracking import reschedule, schedule_rules, touch
+
+_PERSON_FIELDS = (
+    "first_name", "last_name", "date_of_birth", "gender", "ethnicity", "ward", "address",
+    "lead_agency", "lead_officer_id", "cohort_reason",
+)  # fmt: skip
+
+
+def _find_duplicate(*, borough: str, key: str, date_of_birth: Any) -> Youth | None:
+    return db.session.scalar(
+        sa.select(Youth)
+        .where(Youth.name_key == key, Youth.date_of_birth == date_of_birth)
+        .where(Youth.borough == borough)
+        .order_by(Youth.id)
+        .limit(1)
+    )
+
+
+def create_youth(*, principal: Principal, data: dict[str, Any], now: datetime) -> Youth:
+    """Enter a young person into the cohort with their first rating and schedule."""
+    youth = add_youth(principal=principal, data=data, now=now)
+    db.session.commit()
+    return youth
+
+
+# What a caller from another domain may leave out (the API schema fills these in).
+_OPTIONAL = {
+    "ethnicity": "not_known",
+    "address": None,
+    "flags": [],
+    "other_cohorts": [],
+    "confirm_duplicate": False,
+}
+
+
+def _check_new(principal: Principal, data: dict[str, Any], *, key: str, today: Any) -> bool:
+    """Check a new record's invariants; return whether it is a confirmed duplicate."""
+    borough = data["borough"]
+    checks.check_borough_access(principal, borough)
+    checks.check_age(data["date_of_birth"], on=today)
+    checks.check_ward(data["ward"], borough=borough)
+    checks.check_lead_officer(data["lead_officer_id"], agency=data["lead_agency"], borough=borough)
+    existing = _find_duplicate(borough=borough, key=key, date_of_birth=data["date_of_birth"])
+    if existing is not None and not data["confirm_duplicate"]:
+        # Only the id and reference: the caller may open it (same borough) if they need more.
+        raise Conflict(
+            "A young person with this name and date of birth is already recorded in this "
+            "borough; use that record, or send confirm_duplicate: true.",
+            existing={"id": existing.id, "reference": existing.reference},
+        )
+    return existing is not None
+
+
+def add_youth(*, principal: Principal, data: dict[str, Any], now: datetime) -> Youth:
+    """Check and add a new record, its first rating and audit event; never commits.
+
+    For use cases that enter a young person as part of a larger change (an incident
+    naming someone new): the caller commits both together, or neither.
+    """
+    data, today = {**_OPTIONAL, **data}, now.date()
+    key = name_key(data["first_name"], data["last_name"])
+    duplicate = _check_new(principal, data, key=key, today=today)
+    youth = Youth(
+        **{name: data[name] for name in _PERSON_FIELDS},
+        borough=data["borough"],
+        name_key=key,
+        status=YouthStatus.ACTIVE,
+        entered_on=today,
+        review_by=add_months(today, current_app.config["COHORT_REVIEW_MONTHS"]),
+        rag=data["rag"],
+        rag_assessed_on=today,
+        created_at=now,
+        flag_links=[YouthFlag(flag=f) for f in sorted(data["flags"])],
+        cohort_links=[YouthCohort(cohort=c) for c in sorted(data["other_cohorts"])],
+    )
+    touch(youth, now=now)
+    reschedule(youth, rules=schedule_rules())
+    db.session.add(youth)
+    db.session.flush()
+    db.session.add(
+        RagAssessment(
+            youth_id=youth.id,
+            rating=data["rag"],
+            rationale=data["rag_rationale"],
+            assessed_on=today,
+            assessed_by_id=principal.id,
+            created_at=now,
+        )
+    )
+    audit.record(
+        "youth_created",
+        record_type="youth",
+        record_id=youth.id,
+        actor=principal,
+        now=now,
+        details={
+            **{name: data[name] for name in ("borough", "rag", "cohort_reason", "lead_agency")},
+            "duplicate_confirmed": duplicate,
+        },
+    )
+    db.session.flush()
+    return youth
+
+
+def get_youth(*, principal: Principal, youth_id: int, now: datetime) -> Youth:
+    """Read one record with its current rating; the read is audited."""
+    youth = policies.get_visible_youth(
+        principal, youth_id, options=[selectinload(Youth.assessments)]
+    )
+    audit.record("youth_viewed", record_type="youth", record_id=youth.id, actor=principal, now=now)
+    db.session.commit()
+    return youth
+
+
+def _apply_links(youth: Youth, changes: dict[str, Any]) -> None:
+    if "flags" in changes:
+        keep = set(changes["flags"])
+        youth.flag_links = [link for link in youth.flag_links if link.flag in keep] + [
+            YouthFlag(flag=f) for f in sorted(keep - set(youth.flags))
+        ]
+    if "other_cohorts" in changes:
+        keep = set(changes["other_cohorts"])
+        youth.cohort_links = [link for link in youth.cohort_links if link.cohort in keep] + [
+            YouthCohort(cohort=c) for c in sorted(keep - set(youth.other_cohorts))
+        ]
+
+
+def _check_changes(youth: Youth, changes: dict[str, Any], *, today: Any) -> None:
+    if "date_of_birth" in changes:
+        checks.check_age(changes["date_of_birth"], on=youth.entered_on)
+    if "ward" in changes:
+        checks.check_ward(changes["ward"], borough=youth.borough)
+    if {"lead_agency", "lead_officer_id"} & changes.keys():
+        checks.check_lead_officer(
+            changes.get("lead_officer_id", youth.lead_officer_id),
+            agency=changes.get("lead_agency", youth.lead_agency),
+            borough=youth.borough,
+        )
+    if "review_by" in changes:
+        # A review date cannot be pushed far off: records must not outlive their purpose.
+        latest = add_months(today, current_app.config["COHORT_REVIEW_MONTHS"])
+        if not today <= changes["review_by"] <= latest:
+            raise ValidationFailed.field(
+                "review_by", f"Must be between {today.isoformat()} and {latest.isoformat()}."
+            )
+
+
+def update_youth(
+    *,
+    principal: Principal,
+    youth_id: int,
+    changes: dict[str, Any],
+    expected_version: int,
+    now: datetime,
+) -> Youth:
+    """Change a record's details, refusing a change based on a stale read."""
+    if not changes:
+        raise ValidationFailed("Send at least one field to change.", errors={"_body": ["Empty."]})
+    youth = policies.get_visible_youth(principal, youth_id, for_update=True)
+    check_version(youth.version, expected_version)
+    _check_changes(youth, changes, today=now.date())
+    for name in (*_PERSON_FIELDS, "review_by"):
+        if name in changes:
+            setattr(youth, name, changes[name])
+    if {"first_name", "last_name"} & changes.keys():
+        youth.name_key = name_key(youth.first_name, youth.last_name)
+    _apply_links(youth, changes)
+    touch(youth, now=now)
+    audit.record(
+        "youth_updated",
+        record_type="youth",
+        record_id=youth.id,
+        actor=principal,
+        now=now,
+        details={"changed": sorted(changes)},
+    )
+    db.session.commit()
+    return youth

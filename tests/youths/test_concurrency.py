@@ -1,0 +1,77 @@
+"""Two officers changing one record at once: nobody's change is silently lost."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from sywc import clock
+from sywc.extensions import db
+from sywc.youths.models import Youth
+from tests.youths.helpers import create_youth
+
+
+def _race(app, requests):
+    """Send each (method, path, json, headers) from its own thread and client at once."""
+    barrier = threading.Barrier(len(requests))
+    results: list = [None] * len(requests)
+
+    def run(index: int, method: str, path: str, body: dict, headers: dict) -> None:
+        client = app.test_client()
+        barrier.wait()
+        results[index] = client.open(path, method=method, json=body, headers=headers)
+
+    threads = [threading.Thread(target=run, args=(i, *r)) for i, r in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+@pytest.mark.postgres_only
+def test_two_patches_with_the_same_if_match_exactly_one_wins(app, client, make_user):
+    first, second = make_user("officer", "MPS"), make_user("officer", "IGXU")
+    youth = create_youth(client, first)
+    path = f"/api/v1/youths/{youth['id']}"
+    etag = client.get(path, headers=first.headers).headers["ETag"]
+    responses = _race(
+        app,
+        [
+            ("PATCH", path, {"address": "1 First Street"}, {**first.headers, "If-Match": etag}),
+            ("PATCH", path, {"address": "2 Second Road"}, {**second.headers, "If-Match": etag}),
+        ],
+    )
+    assert sorted(r.status_code for r in responses) == [200, 412]
+    winner = next(r for r in responses if r.status_code == 200).get_json()
+    with app.app_context():
+        stored = db.session.get(Youth, youth["id"])
+        assert stored.address == winner["address"]
+        assert stored.version == youth["version"] + 1
+
+
+@pytest.mark.postgres_only
+def test_two_visits_at_once_both_count_and_the_later_sets_the_schedule(app, client, make_user):
+    first, second = make_user("officer", "MPS"), make_user("officer", "IGXU")
+    youth = create_youth(client, first, rag="red")
+    path = f"/api/v1/youths/{youth['id']}/visits"
+    now = clock.utcnow()
+    earlier, later = now - timedelta(days=1), now - timedelta(minutes=5)
+
+    def body(when, officer):
+        return {"visited_at": when.isoformat(), "officer_ids": [officer.id], "outcome": "seen"}
+
+    responses = _race(
+        app,
+        [
+            ("POST", path, body(later, first), first.headers),
+            ("POST", path, body(earlier, second), second.headers),
+        ],
+    )
+    assert [r.status_code for r in responses] == [201, 201]
+    with app.app_context():
+        stored = db.session.get(Youth, youth["id"])
+        assert stored.last_seen_on == later.date()
+        assert stored.next_visit_due == later.date() + timedelta(days=7)
