@@ -113,6 +113,10 @@ class Settings:
             },
             "EXTRA_BANK_HOLIDAYS": _list("EXTRA_BANK_HOLIDAYS"),
             "IDEMPOTENCY_KEY_HOURS": max(_int("IDEMPOTENCY_KEY_HOURS", 48), 24),
+            # How long a retry waits for the first request with its key before a 409.
+            "IDEMPOTENCY_WAIT_MS": _int("IDEMPOTENCY_WAIT_MS", 10_000),
+            # Referrals arriving after this local time count from the next working day.
+            "REFERRAL_DAY_ENDS_AT": _env("REFERRAL_DAY_ENDS_AT", "17:00"),
             "SCHEDULER_INTERVAL_MINUTES": _int("SCHEDULER_INTERVAL_MINUTES", 15),
             "TIMEZONE": _env("SYWC_TIMEZONE", "Europe/London"),
             # OpenAPI document and docs (flask-smorest).

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sywc.auth.models import PartnerClient
 from sywc.database import TimestampMixin, VersionMixin
 from sywc.extensions import db
 
@@ -47,6 +48,7 @@ class Referral(TimestampMixin, VersionMixin, db.Model):
         lazy="selectin",
         order_by="(ReferralTransition.at, ReferralTransition.id)",
     )
+    from_partner: Mapped[PartnerClient | None] = relationship(lazy="selectin", viewonly=True)
 
     __table_args__ = (
         sa.Index("ix_referrals_to_status", "to_agency", "status", "acknowledge_by"),
@@ -56,6 +58,23 @@ class Referral(TimestampMixin, VersionMixin, db.Model):
         sa.Index("ix_referrals_partner", "from_partner_id"),
         sa.Index("ix_referrals_submitted_at", "submitted_at"),
     )
+
+    @property
+    def history(self) -> list[ReferralTransition]:
+        """Every step of the workflow, oldest first."""
+        return self.transitions
+
+    @property
+    def subject(self) -> dict[str, Any] | None:
+        """The identifying details the sender gave, when it gave them."""
+        if self.subject_last_name is None:
+            return None
+        return {
+            "first_name": self.subject_first_name,
+            "last_name": self.subject_last_name,
+            "date_of_birth": self.subject_date_of_birth,
+            **(self.subject_details or {}),
+        }
 
 
 class ReferralTransition(db.Model):

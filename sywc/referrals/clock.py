@@ -1,0 +1,85 @@
+"""The referral clock: acknowledge-by deadlines counted in working days.
+
+Pure functions of their arguments; `ClockSettings.from_config` is the one place that
+reads the deployment's settings, when a service asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from config.reference import BANK_HOLIDAYS
+
+DEFAULT_DAY_ENDS_AT = "17:00"
+
+
+@dataclass(frozen=True)
+class ClockSettings:
+    """What the deadline depends on, besides the referral itself."""
+
+    tz: ZoneInfo
+    holidays: frozenset[date]
+    day_ends_at: time
+    working_days: Mapping[str, int]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> ClockSettings:
+        """Read the referral clock's settings from the application's configuration."""
+        extra = (date.fromisoformat(day) for day in config.get("EXTRA_BANK_HOLIDAYS", ()))
+        return cls(
+            tz=ZoneInfo(config["TIMEZONE"]),
+            holidays=BANK_HOLIDAYS | frozenset(extra),
+            day_ends_at=time.fromisoformat(config.get("REFERRAL_DAY_ENDS_AT", DEFAULT_DAY_ENDS_AT)),
+            working_days=dict(config["REFERRAL_ACK_WORKING_DAYS"]),
+        )
+
+
+def is_working_day(day: date, holidays: Iterable[date] = frozenset()) -> bool:
+    """Tell whether `day` is a weekday that is not a bank holiday."""
+    return day.weekday() < 5 and day not in holidays
+
+
+def next_working_day(day: date, holidays: Iterable[date] = frozenset()) -> date:
+    """Return the first working day strictly after `day`."""
+    holidays = frozenset(holidays)
+    day += timedelta(days=1)
+    while not is_working_day(day, holidays):
+        day += timedelta(days=1)
+    return day
+
+
+def add_working_days(day: date, count: int, holidays: Iterable[date] = frozenset()) -> date:
+    """Return the working day that is `count` working days after `day` (day itself not counted)."""
+    holidays = frozenset(holidays)
+    for _ in range(count):
+        day = next_working_day(day, holidays)
+    return day
+
+
+def received_on(submitted_at: datetime, settings: ClockSettings) -> date:
+    """Return the working day a referral counts as received.
+
+    A referral sent at a weekend, on a bank holiday or after the end of the working day
+    (local time) is first read on the next working day; counting from the day it was
+    sent would give the receiver less time than the deadline promises.
+    """
+    local = submitted_at.astimezone(settings.tz)
+    day = local.date()
+    if not is_working_day(day, settings.holidays) or local.time() >= settings.day_ends_at:
+        return next_working_day(day, settings.holidays)
+    return day
+
+
+def acknowledge_by(submitted_at: datetime, urgency: str, settings: ClockSettings) -> date:
+    """Return the last day on which acknowledging the referral is still in time."""
+    received = received_on(submitted_at, settings)
+    return add_working_days(received, settings.working_days[urgency], settings.holidays)
+
+
+def local_today(now: datetime, settings: ClockSettings) -> date:
+    """Return the deployment's calendar date at `now` (the overdue test uses local days)."""
+    return now.astimezone(settings.tz).date()

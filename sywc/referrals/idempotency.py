@@ -1,0 +1,171 @@
+"""Idempotency keys (IETF Idempotency-Key draft, with Stripe's semantics).
+
+The key is claimed by INSERTing its row in the same transaction as the work it guards,
+under the (scope, key) unique constraint, so two requests can never both do the work:
+on PostgreSQL a second request blocks on the index until the first commits, then fails
+the insert and replays the stored response. Nothing is stored for a request that fails,
+so a corrected retry with the same key is simply processed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from sywc.database import affected
+from sywc.errors import BadRequest, Conflict, ValidationFailed
+from sywc.extensions import db
+from sywc.referrals.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+IN_FLIGHT, COMPLETED = "in_flight", "completed"
+# PostgreSQL's SQLSTATE for lock_timeout expiring.
+LOCK_NOT_AVAILABLE = "55P03"
+DEFAULT_WAIT_MS = 10_000
+
+HEADER_PARAMETER = {
+    "in": "header",
+    "name": HEADER,
+    "required": False,
+    "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+    "description": "A unique value per logical request (a UUID), at most 255 visible ASCII "
+    "characters. Required for partner systems (400 without it), optional for officers. "
+    "Retrying with the same key and the same body replays the first response "
+    "(`Idempotent-Replayed: true`); the same key with a different body is 422; a retry "
+    "while the first request is still being processed is 409. Keys are kept at least 24 "
+    "hours, per caller.",
+}
+
+
+@dataclass(frozen=True)
+class Replay:
+    status: int
+    body: dict[str, Any]
+
+
+def parse_header(value: str | None) -> str | None:
+    """Return the key a request sent (a bare token or a quoted string), or None."""
+    if value is None:
+        return None
+    key = value.strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':
+        key = key[1:-1]
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not all(33 <= ord(c) <= 126 for c in key):
+        raise BadRequest(
+            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} visible ASCII characters.",
+            errors={HEADER: ["Use a UUID or another unique visible ASCII string."]},
+        )
+    return key
+
+
+def fingerprint(method: str, path: str, payload: Any) -> str:
+    """Hash the request so a reused key with another body is caught (key order ignored)."""
+    canonical = json.dumps(
+        [method, path, payload], sort_keys=True, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def claim(*, scope: str, key: str, request_hash: str, now: datetime) -> IdempotencyKey | Replay:
+    """Claim `key` in the current transaction, or return the response to replay."""
+    hours = current_app.config["IDEMPOTENCY_KEY_HOURS"]
+    row = IdempotencyKey(
+        scope=scope,
+        key=key,
+        request_hash=request_hash,
+        status=IN_FLIGHT,
+        created_at=now,
+        expires_at=now + timedelta(hours=hours),
+    )
+    try:
+        with _bounded_lock_wait():
+            # An expired claim no longer binds the key: free it for this request.
+            db.session.execute(
+                sa.delete(IdempotencyKey).where(
+                    IdempotencyKey.scope == scope,
+                    IdempotencyKey.key == key,
+                    IdempotencyKey.expires_at <= now,
+                )
+            )
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return _existing(scope=scope, key=key, request_hash=request_hash, now=now)
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        db.session.rollback()
+        raise _still_in_flight() from None
+    return row
+
+
+def _existing(*, scope: str, key: str, request_hash: str, now: datetime) -> Replay:
+    existing = db.session.scalar(
+        sa.select(IdempotencyKey).where(
+            IdempotencyKey.scope == scope,
+            IdempotencyKey.key == key,
+            IdempotencyKey.expires_at > now,
+        )
+    )
+    if existing is None or existing.status != COMPLETED or existing.response_body is None:
+        raise _still_in_flight()
+    if existing.request_hash != request_hash:
+        raise ValidationFailed(
+            f"This {HEADER} was already used with a different request body.",
+            errors={HEADER: ["Use a new key for a different request."]},
+        )
+    return Replay(existing.response_status or 200, existing.response_body)
+
+
+def _still_in_flight() -> Conflict:
+    return Conflict(
+        f"A request with this {HEADER} is still being processed; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
+
+
+@contextmanager
+def _bounded_lock_wait() -> Iterator[None]:
+    """On PostgreSQL, wait at most IDEMPOTENCY_WAIT_MS for a concurrent holder of the key.
+
+    The limit is set for the claim only and put back afterwards: it must not cut short
+    the audit chain's lock taken at commit. When the claim fails, the rollback that
+    follows restores it.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    wait = int(current_app.config.get("IDEMPOTENCY_WAIT_MS", DEFAULT_WAIT_MS))
+    previous = db.session.execute(
+        sa.select(
+            sa.func.current_setting("lock_timeout"),
+            sa.func.set_config("lock_timeout", f"{wait}ms", True),
+        )
+    ).scalar_one()
+    yield
+    db.session.execute(sa.select(sa.func.set_config("lock_timeout", previous, True)))
+
+
+def complete(row: IdempotencyKey, *, status: int, body: dict[str, Any]) -> None:
+    """Store the response given for a claimed key, in the same transaction."""
+    row.status = COMPLETED
+    row.response_status = status
+    row.response_body = body
+
+
+def purge_expired_keys(*, now: datetime) -> int:
+    """Delete keys past their retention (a scheduler job); never commits."""
+    return affected(
+        db.session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))
+    )

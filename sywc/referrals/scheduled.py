@@ -1,0 +1,16 @@
+"""The referrals domain's scheduled job: forget idempotency keys past their retention."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sywc.extensions import db
+from sywc.referrals.idempotency import purge_expired_keys
+
+
+def purge_idempotency_keys_job(*, now: datetime, job_run_id: int | None = None) -> dict[str, Any]:
+    """Delete expired Idempotency-Key records; return how many went."""
+    purged = purge_expired_keys(now=now)
+    db.session.commit()
+    return {"purged": purged}

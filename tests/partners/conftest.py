@@ -1,0 +1,1 @@
+from tests.partners.helpers import make_partner  # noqa: F401

@@ -1,0 +1,146 @@
+"""/partner-clients: an admin registers, lists, changes, disables and rotates partner systems."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from sywc.auth.models import AuthSession, PartnerClient
+from sywc.extensions import db
+from tests.conftest import assert_problem, audit_actions
+from tests.partners.helpers import TOKEN_URL, request_token
+
+URL = "/api/v1/partner-clients"
+NEW_CLIENT = {
+    "name": "St Example's Academy",
+    "scopes": ["referrals:write"],
+    "allowed_agencies": ["MASH", "EARLY_HELP"],
+    "boroughs": ["WCC"],
+}
+
+
+def _create(client, admin, **changes):
+    response = client.post(URL, json={**NEW_CLIENT, **changes}, headers=admin.headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def _token_status(client, client_id, secret):
+    return client.post(
+        TOKEN_URL,
+        json={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    ).status_code
+
+
+def test_admin_creates_a_client_and_sees_the_secret_once(app, client, admin):
+    created = _create(client, admin)
+    assert created["client_secret"]
+    assert len(created["client_secret"]) >= 43  # token_urlsafe(32)
+    assert created["allowed_agencies"] == ["EARLY_HELP", "MASH"]
+    assert created["active"] is True
+    with app.app_context():
+        row = db.session.get(PartnerClient, created["id"])
+        assert row.secret_hash.startswith("$argon2id$")
+        assert created["client_secret"] not in row.secret_hash
+    shown = client.get(f"{URL}/{created['id']}", headers=admin.headers)
+    assert shown.status_code == 200
+    assert "client_secret" not in shown.get_json()
+    assert shown.headers["ETag"] == '"1"'
+    listed = client.get(URL, headers=admin.headers).get_json()
+    assert [c["client_id"] for c in listed["items"]] == [created["client_id"]]
+    assert "client_secret" not in listed["items"][0]
+    assert _token_status(client, created["client_id"], created["client_secret"]) == 200
+    events = audit_actions(app, action="partner_client_created")
+    assert [(e.record_id, e.actor_id) for e in events] == [(str(created["id"]), admin.id)]
+    assert created["client_secret"] not in json.dumps(events[0].details)
+
+
+BAD_CLIENTS = [
+    ({"scopes": ["everything"]}, "scopes.0"),
+    ({"scopes": []}, "scopes"),
+    ({"allowed_agencies": ["MPS"]}, "allowed_agencies.0"),
+    ({"allowed_agencies": []}, "allowed_agencies"),
+    ({"boroughs": ["XYZ"]}, "boroughs.0"),
+    ({"name": ""}, "name"),
+    ({"client_secret": "my-own"}, "client_secret"),
+]
+
+
+def test_bad_client_input(app, client, admin):
+    for change, field in BAD_CLIENTS:
+        response = client.post(URL, json={**NEW_CLIENT, **change}, headers=admin.headers)
+        assert field in (response.get_json().get("errors") or {}), change
+        assert_problem(response, 422, field)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PartnerClient)) == 0
+
+
+def test_disabling_ends_tokens_and_refuses_new_ones(app, client, admin):
+    created = _create(client, admin)
+    token = request_token(client, created["client_id"], created["client_secret"])
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/referrals", headers=bearer).status_code == 200
+    url = f"{URL}/{created['id']}"
+    assert_problem(client.patch(url, json={"active": False}, headers=admin.headers), 428)
+    stale = client.patch(url, json={"active": False}, headers={**admin.headers, "If-Match": '"9"'})
+    assert_problem(stale, 412)
+    response = client.patch(
+        url, json={"active": False}, headers={**admin.headers, "If-Match": '"1"'}
+    )
+    assert response.status_code == 200
+    assert response.get_json()["active"] is False
+    assert_problem(client.get("/api/v1/referrals", headers=bearer), 401)
+    assert _token_status(client, created["client_id"], created["client_secret"]) == 401
+    with app.app_context():
+        session = db.session.scalar(
+            sa.select(AuthSession).where(AuthSession.partner_client_id == created["id"])
+        )
+        assert session.revoked_reason == "client_disabled"
+    event = audit_actions(app, action="partner_client_updated")[0]
+    assert event.details["sessions_ended"] == 1
+
+
+def test_narrowing_boroughs_ends_tokens_but_renaming_does_not(app, client, admin):
+    created = _create(client, admin, boroughs=["WCC", "RBKC"])
+    token = request_token(client, created["client_id"], created["client_secret"])
+    bearer = {"Authorization": f"Bearer {token}"}
+    url = f"{URL}/{created['id']}"
+    renamed = client.patch(
+        url, json={"name": "Renamed"}, headers={**admin.headers, "If-Match": '"1"'}
+    )
+    assert renamed.status_code == 200
+    assert client.get("/api/v1/referrals", headers=bearer).status_code == 200
+    narrowed = client.patch(
+        url, json={"boroughs": ["WCC"]}, headers={**admin.headers, "If-Match": '"2"'}
+    )
+    assert narrowed.get_json()["boroughs"] == ["WCC"]
+    assert_problem(client.get("/api/v1/referrals", headers=bearer), 401)
+
+
+def test_rotation_replaces_the_secret_and_ends_tokens(app, client, admin):
+    created = _create(client, admin)
+    token = request_token(client, created["client_id"], created["client_secret"])
+    rotated = client.post(f"{URL}/{created['id']}/rotate", headers=admin.headers)
+    assert rotated.status_code == 200
+    body = rotated.get_json()
+    assert body["client_secret"] != created["client_secret"]
+    assert body["client_id"] == created["client_id"]
+    assert body["rotated_at"] is not None
+    assert _token_status(client, created["client_id"], created["client_secret"]) == 401
+    assert_problem(
+        client.get("/api/v1/referrals", headers={"Authorization": f"Bearer {token}"}), 401
+    )
+    assert _token_status(client, created["client_id"], body["client_secret"]) == 200
+    assert [e.record_id for e in audit_actions(app, action="partner_client_rotated")] == [
+        str(created["id"])
+    ]
+
+
+def test_unknown_client_is_404(client, admin):
+    assert_problem(client.get(f"{URL}/999", headers=admin.headers), 404)
+    assert_problem(client.post(f"{URL}/999/rotate", headers=admin.headers), 404)
+    response = client.patch(
+        f"{URL}/999", json={"active": False}, headers={**admin.headers, "If-Match": '"1"'}
+    )
+    assert_problem(response, 404)

@@ -1,0 +1,109 @@
+"""POST /auth/token: OAuth 2.0 client credentials for partner systems."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+
+import pytest
+from flask_jwt_extended import decode_token
+
+from sywc import clock
+from tests.conftest import assert_problem, audit_actions
+from tests.partners.helpers import TOKEN_URL
+
+
+def _grant(client_id, secret):
+    return {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+
+
+def test_token_from_json_form_and_basic(app, client, make_partner):
+    partner = make_partner()
+    as_json = client.post(TOKEN_URL, json=_grant(partner.client_id, partner.secret))
+    as_form = client.post(TOKEN_URL, data=_grant(partner.client_id, partner.secret))
+    basic = base64.b64encode(f"{partner.client_id}:{partner.secret}".encode()).decode()
+    as_basic = client.post(
+        TOKEN_URL,
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}"},
+    )
+    for response in (as_json, as_form, as_basic):
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        assert body["token_type"] == "Bearer"
+        assert 0 < body["expires_in"] <= 900
+        assert body["scope"] == "referrals:write"
+        assert "refresh_token" not in body
+        assert response.headers["Cache-Control"] == "no-store"
+    with app.app_context():
+        claims = decode_token(as_json.get_json()["access_token"])
+    assert claims["exp"] - claims["iat"] <= 900
+    assert claims["role"] == "partner"
+    issued = audit_actions(app, action="partner_token_issued")
+    # One from the fixture, three here; the actor is the partner client itself.
+    assert [(e.actor_type, e.actor_id) for e in issued] == [("partner", partner.id)] * 4
+
+
+def test_every_refusal_is_the_same_401(app, client, make_partner, admin):
+    partner = make_partner()
+    disabled = make_partner(name="Disabled")
+    client.patch(
+        f"/api/v1/partner-clients/{disabled.id}",
+        json={"active": False},
+        headers={**admin.headers, "If-Match": '"1"'},
+    )
+    refusals = [
+        client.post(TOKEN_URL, json=_grant("sywc-unknown", partner.secret)),
+        client.post(TOKEN_URL, json=_grant(partner.client_id, "wrong-secret")),
+        client.post(TOKEN_URL, json=_grant(disabled.client_id, disabled.secret)),
+    ]
+    bodies = []
+    for response in refusals:
+        body = assert_problem(response, 401)
+        body.pop("request_id", None)
+        bodies.append(body)
+    assert bodies[0] == bodies[1] == bodies[2]
+    reasons = [e.details["reason"] for e in audit_actions(app, action="partner_token_refused")]
+    assert reasons == ["unknown_client", "wrong_secret", "disabled"]
+
+
+MALFORMED = [
+    ({"grant_type": "password", "client_id": "a", "client_secret": "b"}, "grant_type"),
+    ({"client_id": "a", "client_secret": "b"}, "grant_type"),
+    ({"grant_type": "client_credentials"}, "client_id"),
+    ({"grant_type": "client_credentials", "client_id": "a", "scope": "x"}, "scope"),
+]
+
+
+def test_malformed_token_requests(client):
+    for body, field in MALFORMED:
+        response = client.post(TOKEN_URL, json=body)
+        assert field in (response.get_json().get("errors") or {}), body
+        assert_problem(response, 422, field)
+
+
+def test_other_body_types_are_refused(client):
+    response = client.post(TOKEN_URL, data="grant_type=x", headers={"Content-Type": "text/plain"})
+    assert_problem(response, 415)
+
+
+def test_partner_token_expires(app, client, make_partner, monkeypatch):
+    partner = make_partner()
+    later = clock.utcnow() + timedelta(minutes=16)
+    monkeypatch.setattr("sywc.clock.utcnow", lambda: later)
+    # The session behind the token has lapsed even where the JWT clock has not been moved.
+    assert_problem(client.get("/api/v1/referrals", headers=partner.headers), 401)
+
+
+def test_partner_token_reaches_only_referrals(client, make_partner):
+    partner = make_partner()
+    assert client.get("/api/v1/referrals", headers=partner.headers).status_code == 200
+    for path in ("/api/v1/auth/me", "/api/v1/users", "/api/v1/partner-clients", "/api/v1/alerts"):
+        assert_problem(client.get(path, headers=partner.headers), 403)
+
+
+@pytest.mark.parametrize("app_config", [{"LOGIN_RATE_LIMIT": "3 per minute"}])
+def test_token_requests_are_rate_limited(client, app_config):
+    for _ in range(3):
+        assert client.post(TOKEN_URL, json=_grant("sywc-x", "y")).status_code == 401
+    assert_problem(client.post(TOKEN_URL, json=_grant("sywc-x", "y")), 429)
