@@ -14,8 +14,15 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # A role at a PVS meeting is one of the same closed list as an incident involvement:
+    # a free-text role could blur victims and suspects.
+    with op.batch_alter_table("pvs_individuals", schema=None) as batch_op:
+        batch_op.create_check_constraint(
+            op.f("ck_pvs_individuals_role"),
+            "role IN ('victim', 'suspect', 'witness', 'associate')",
+        )
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("pvs_individuals", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_pvs_individuals_role"), type_="check")

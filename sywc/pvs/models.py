@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -34,8 +35,22 @@ class PvsMeeting(TimestampMixin, VersionMixin, db.Model):
     individuals: Mapped[list[PvsIndividual]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="PvsIndividual.id"
     )
+    # Actions are never deleted with their meeting: they are the record of what was agreed.
+    actions: Mapped[list[PvsAction]] = relationship(
+        cascade="save-update, merge", lazy="selectin", order_by="PvsAction.id"
+    )
 
     __table_args__ = (sa.Index("ix_pvs_meetings_borough_held", "borough", "held_at"),)
+
+    @property
+    def community_messaging(self) -> dict[str, Any]:
+        """The messaging agreed, as one object (stored as columns for the statistics)."""
+        return {
+            "holding_message": self.holding_message,
+            "community_meeting_needed": self.community_meeting_needed,
+            "delivered_by": self.delivered_by,
+            "location": self.messaging_location,
+        }
 
 
 class PvsAttendee(db.Model):
@@ -63,6 +78,7 @@ class PvsIndividual(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("meeting_id", "youth_id"),
         sa.Index("ix_pvs_individuals_youth", "youth_id"),
+        sa.CheckConstraint("role IN ('victim', 'suspect', 'witness', 'associate')", "role"),
     )
 
 
@@ -91,3 +107,7 @@ class PvsAction(TimestampMixin, VersionMixin, db.Model):
             "type IN ('engage', 'divert', 'safeguard', 'enforce', 'communicate', 'other')", "type"
         ),
     )
+
+    def is_overdue(self, today: date) -> bool:
+        """Tell whether the action is still open after its due date."""
+        return self.status == "open" and self.due_on < today

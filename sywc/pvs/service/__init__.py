@@ -1,0 +1,1 @@
+"""Use cases of PVS meetings (`meetings`) and the actions they agree (`actions`)."""

@@ -1,0 +1,146 @@
+"""Use cases of PVS actions: agree one, list (an officer's worklist), read, finish or cancel."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from sywc.alerts.resolve import resolve_alerts
+from sywc.audit import service as audit
+from sywc.errors import Conflict
+from sywc.extensions import db
+from sywc.http import Page, check_version, paginate
+from sywc.pvs.enums import FINAL_STATUSES, ActionStatus
+from sywc.pvs.models import PvsAction
+from sywc.pvs.policies import (
+    ensure_can_update_action,
+    get_visible_action,
+    get_visible_meeting,
+    visible_actions,
+)
+from sywc.pvs.service.checks import build_action, load_users
+from sywc.security import Principal
+
+OVERDUE_ALERT = "pvs_action_overdue"
+
+
+def create_action(
+    *, principal: Principal, meeting_id: int, data: dict[str, Any], now: datetime
+) -> PvsAction:
+    """Add an action agreed at a meeting, owned by an officer of the meeting's borough."""
+    meeting = get_visible_meeting(principal, meeting_id, for_update=True)
+    action = build_action(
+        meeting=meeting,
+        data=data,
+        owners=load_users([data["owner_id"]]),
+        principal=principal,
+        now=now,
+    )
+    meeting.actions.append(action)
+    db.session.flush()
+    audit.record(
+        "pvs_action_created",
+        record_type="pvs_action",
+        record_id=action.id,
+        now=now,
+        details={
+            "meeting_id": meeting.id,
+            "owner_id": action.owner_id,
+            "agency": action.agency,
+            "type": action.type,
+            "due_on": action.due_on.isoformat(),
+        },
+    )
+    db.session.commit()
+    return action
+
+
+def overdue_condition(today: date) -> sa.ColumnElement[bool]:
+    """Open and past due: served by the (status, due_on) index, for lists and the scan."""
+    return sa.and_(PvsAction.status == ActionStatus.OPEN, PvsAction.due_on < today)
+
+
+def list_actions(
+    *, principal: Principal, filters: dict[str, Any], page: int, limit: int, now: datetime
+) -> Page:
+    """List the actions of the caller's boroughs, soonest due first; the page is audited."""
+    stmt = visible_actions(sa.select(PvsAction), principal)
+    if "owner" in filters:
+        owner = principal.id if filters["owner"] == "me" else int(filters["owner"])
+        stmt = stmt.where(PvsAction.owner_id == owner)
+    for key in ("status", "meeting_id", "agency", "borough"):
+        if key in filters:
+            stmt = stmt.where(getattr(PvsAction, key) == filters[key])
+    if "overdue" in filters:
+        overdue = overdue_condition(now.date())
+        stmt = stmt.where(overdue if filters["overdue"] else sa.not_(overdue))
+    stmt = stmt.order_by(PvsAction.due_on, PvsAction.id)
+    result = paginate(db.session, stmt, page=page, limit=limit)
+    audit.record(
+        "pvs_actions_listed",
+        record_type="pvs_action",
+        record_ids=[a.id for a in result.items],
+        now=now,
+        details={"filters": {k: str(v) for k, v in filters.items()}},
+    )
+    db.session.commit()
+    return result
+
+
+def get_action(*, principal: Principal, action_id: int, now: datetime) -> PvsAction:
+    """Read one action; the read is audited."""
+    action = get_visible_action(principal, action_id)
+    audit.record("pvs_action_viewed", record_type="pvs_action", record_id=action.id, now=now)
+    db.session.commit()
+    return action
+
+
+def update_action(
+    *,
+    principal: Principal,
+    action_id: int,
+    changes: dict[str, Any],
+    expected_version: int,
+    now: datetime,
+) -> PvsAction:
+    """Mark an open action done (with a note) or cancelled (with a reason); both are final."""
+    action = get_visible_action(principal, action_id, for_update=True)
+    ensure_can_update_action(principal, action)
+    if action.status in FINAL_STATUSES:
+        raise Conflict(
+            f"The action is already {action.status}; a finished action cannot change.",
+            errors={"status": [f"Already {action.status}."]},
+        )
+    check_version(action.version, expected_version)
+    status = ActionStatus(changes["status"])
+    action.status = status
+    if status is ActionStatus.DONE:
+        action.completion_note = changes["completion_note"].strip()
+    else:
+        action.cancel_reason = changes["reason"].strip()
+    action.completed_at = now
+    action.updated_at = now
+    # The overdue alert goes in the same transaction, so no one chases a finished action.
+    resolved = resolve_alerts(
+        subject_type="pvs_action",
+        subject_id=action.id,
+        types=(OVERDUE_ALERT,),
+        now=now,
+        resolution=str(status),
+    )
+    db.session.flush()
+    audit.record(
+        f"pvs_action_{status}",
+        record_type="pvs_action",
+        record_id=action.id,
+        now=now,
+        details={
+            "status": str(status),
+            "on_time": now.date() <= action.due_on,
+            "alerts_resolved": resolved,
+        },
+    )
+    db.session.commit()
+    return action

@@ -1,0 +1,208 @@
+"""Use cases of PVS meetings: record one for an incident, list, read, change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from sywc.audit import service as audit
+from sywc.extensions import db
+from sywc.http import Page, check_version, paginate
+from sywc.incidents.models import Incident
+from sywc.incidents.people import check_people, record_youths, replace_people, roles_of
+from sywc.incidents.policies import get_visible_incident
+from sywc.pvs.models import PvsAttendee, PvsIndividual, PvsMeeting
+from sywc.pvs.policies import get_visible_meeting, visible_meetings
+from sywc.pvs.service.checks import (
+    apply_messaging,
+    build_action,
+    check_chair,
+    check_meeting_dates,
+    load_users,
+)
+from sywc.security import Principal
+
+_TEXT_FIELDS = ("decisions", "safeguarding_concerns", "follow_up_on")
+
+
+def _individual(youth_id: int, role: str) -> PvsIndividual:
+    return PvsIndividual(youth_id=youth_id, role=role)
+
+
+def _attendees(items: list[dict[str, Any]]) -> list[PvsAttendee]:
+    return [
+        PvsAttendee(name=a["name"].strip(), agency=a["agency"].strip(), role=a["role"])
+        for a in items
+    ]
+
+
+def create_meeting(
+    *, principal: Principal, incident_id: int, data: dict[str, Any], now: datetime
+) -> PvsMeeting:
+    """Record a meeting held about an incident, with the actions it agreed."""
+    incident = get_visible_incident(principal, incident_id)
+    check_meeting_dates(
+        incident=incident, held_at=data["held_at"], follow_up_on=data.get("follow_up_on"), now=now
+    )
+    check_chair(data["chair_id"], incident.borough)
+    people = data.get("individuals", [])
+    check_people(principal=principal, borough=incident.borough, items=people, field="individuals")
+    meeting = PvsMeeting(
+        incident_id=incident.id,
+        borough=incident.borough,
+        held_at=data["held_at"],
+        chair_id=data["chair_id"],
+        **{key: data.get(key) for key in _TEXT_FIELDS},
+        community_meeting_needed=False,
+        created_by_id=principal.id,
+        created_at=now,
+        updated_at=now,
+        attendees=_attendees(data.get("attendees", [])),
+        individuals=[_individual(p["youth_id"], p["role"]) for p in people],
+    )
+    apply_messaging(meeting, data.get("community_messaging", {}))
+    agreed = data.get("actions", [])
+    owners = load_users(a["owner_id"] for a in agreed)
+    for n, item in enumerate(agreed):
+        meeting.actions.append(
+            build_action(
+                meeting=meeting,
+                data=item,
+                owners=owners,
+                principal=principal,
+                now=now,
+                prefix=f"actions.{n}.",
+            )
+        )
+    db.session.add(meeting)
+    db.session.flush()
+    _record_created(meeting, now=now)
+    db.session.commit()
+    return meeting
+
+
+def _record_created(meeting: PvsMeeting, *, now: datetime) -> None:
+    action_ids = [a.id for a in meeting.actions]
+    audit.record(
+        "pvs_meeting_created",
+        record_type="pvs_meeting",
+        record_id=meeting.id,
+        now=now,
+        details={
+            "incident_id": meeting.incident_id,
+            "chair_id": meeting.chair_id,
+            "individuals": roles_of(meeting.individuals),
+            "attendees": len(meeting.attendees),
+            "action_ids": action_ids,
+        },
+    )
+    if action_ids:
+        audit.record(
+            "pvs_action_created",
+            record_type="pvs_action",
+            record_ids=action_ids,
+            now=now,
+            details={"meeting_id": meeting.id},
+        )
+    record_youths(
+        "youths_linked",
+        [p.youth_id for p in meeting.individuals],
+        via="pvs_meeting",
+        via_ids=[meeting.id],
+        now=now,
+    )
+
+
+def list_meetings(
+    *, principal: Principal, filters: dict[str, Any], page: int, limit: int, now: datetime
+) -> Page:
+    """List the meetings of the caller's boroughs, newest first; the page is audited."""
+    stmt = visible_meetings(sa.select(PvsMeeting), principal)
+    for key in ("incident_id", "borough"):
+        if key in filters:
+            stmt = stmt.where(getattr(PvsMeeting, key) == filters[key])
+    if "from_" in filters:
+        stmt = stmt.where(PvsMeeting.held_at >= filters["from_"])
+    if "to" in filters:
+        stmt = stmt.where(PvsMeeting.held_at <= filters["to"])
+    stmt = stmt.order_by(PvsMeeting.held_at.desc(), PvsMeeting.id.desc())
+    result = paginate(db.session, stmt, page=page, limit=limit)
+    ids = [m.id for m in result.items]
+    audit.record("pvs_meetings_listed", record_type="pvs_meeting", record_ids=ids, now=now)
+    youth_ids = [p.youth_id for m in result.items for p in m.individuals]
+    record_youths("youths_shown", youth_ids, via="pvs_meeting", via_ids=ids, now=now)
+    db.session.commit()
+    return result
+
+
+def get_meeting(*, principal: Principal, meeting_id: int, now: datetime) -> PvsMeeting:
+    """Read one meeting with its people and actions; the read is audited."""
+    meeting = get_visible_meeting(principal, meeting_id)
+    audit.record("pvs_meeting_viewed", record_type="pvs_meeting", record_id=meeting.id, now=now)
+    record_youths(
+        "youths_shown",
+        [p.youth_id for p in meeting.individuals],
+        via="pvs_meeting",
+        via_ids=[meeting.id],
+        now=now,
+    )
+    db.session.commit()
+    return meeting
+
+
+def update_meeting(
+    *,
+    principal: Principal,
+    meeting_id: int,
+    changes: dict[str, Any],
+    expected_version: int,
+    now: datetime,
+) -> PvsMeeting:
+    """Change a meeting (If-Match); given lists replace the current ones."""
+    meeting = get_visible_meeting(principal, meeting_id, for_update=True)
+    check_version(meeting.version, expected_version)
+    incident = db.session.get(Incident, meeting.incident_id)
+    assert incident is not None
+    held_at = changes.get("held_at", meeting.held_at)
+    follow_up_on = changes.get("follow_up_on", meeting.follow_up_on)
+    check_meeting_dates(incident=incident, held_at=held_at, follow_up_on=follow_up_on, now=now)
+    if "chair_id" in changes:
+        check_chair(changes["chair_id"], meeting.borough)
+    diff = None
+    if "individuals" in changes:
+        people = changes["individuals"]
+        check_people(
+            principal=principal, borough=meeting.borough, items=people, field="individuals"
+        )
+        diff = replace_people(meeting.individuals, people, _individual)
+    if "attendees" in changes:
+        meeting.attendees = _attendees(changes["attendees"])
+    for key in ("held_at", "chair_id", *_TEXT_FIELDS):
+        if key in changes:
+            setattr(meeting, key, changes[key])
+    apply_messaging(meeting, changes.get("community_messaging", {}))
+    meeting.updated_at = now  # also bumps the version when only the lists changed
+    db.session.flush()
+    details: dict[str, Any] = {"changed": sorted(changes)}
+    if diff is not None:
+        details["individuals"] = diff
+    audit.record(
+        "pvs_meeting_updated",
+        record_type="pvs_meeting",
+        record_id=meeting.id,
+        now=now,
+        details=details,
+    )
+    changed = bool(diff and any(diff.values()))
+    ids = [p.youth_id for p in meeting.individuals] + (diff["removed"] if diff else [])
+    record_youths(
+        "youths_linked" if changed else "youths_shown",
+        ids,
+        via="pvs_meeting",
+        via_ids=[meeting.id],
+        now=now,
+    )
+    db.session.commit()
+    return meeting
