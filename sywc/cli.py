@@ -14,7 +14,9 @@ from sywc import clock
 from sywc.audit import service as audit
 from sywc.demo.commands import demo_data_command
 from sywc.errors import SywcError
+from sywc.partners.commands import create_partner_command
 from sywc.permissions import USER_ROLES
+from sywc.scheduler import scan_command, scheduler_command
 from sywc.users.service import create_user, deactivate_user
 
 sywc_cli = AppGroup("sywc", help="sywc operations.")
@@ -105,7 +107,12 @@ def audit_verify_command() -> None:
 
 
 # Domain commands (demo data, partners, scan, scheduler) join the group here.
-DOMAIN_COMMANDS: list[click.Command] = [demo_data_command]
+DOMAIN_COMMANDS: list[click.Command] = [
+    demo_data_command,
+    create_partner_command,
+    scan_command,
+    scheduler_command,
+]
 
 
 def register_commands(app: Flask) -> None:

@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
-from sywc.alerts.models import Alert
-from sywc.database import affected
+from sywc.alerts.enums import AlertEventKind, AlertStatus
+from sywc.alerts.models import Alert, AlertEvent
+from sywc.database import UTCDateTime
 from sywc.extensions import db
 
 
@@ -20,16 +22,36 @@ def resolve_alerts(
     *, subject_type: str, subject_id: int, types: Iterable[str], now: datetime, resolution: str
 ) -> int:
     """Resolve the unresolved alerts of these types for one subject; never commits."""
-    return affected(
-        db.session.execute(
-            sa.update(Alert)
-            .where(
-                Alert.subject_type == subject_type,
-                Alert.subject_id == subject_id,
-                Alert.type.in_(list(types)),
-                Alert.status != "resolved",
-            )
-            .values(status="resolved", resolved_at=now, resolution=resolution)
-            .execution_options(synchronize_session=False)
+    types = list(types)
+    resolved = db.session.execute(
+        sa.update(Alert)
+        .where(
+            Alert.subject_type == subject_type,
+            Alert.subject_id == subject_id,
+            Alert.type.in_(types),
+            Alert.status != AlertStatus.RESOLVED,
         )
+        .values(status=AlertStatus.RESOLVED, resolved_at=now, resolution=resolution)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if resolved:
+        _record_resolved(subject_type=subject_type, subject_id=subject_id, types=types, now=now)
+    return resolved
+
+
+def _record_resolved(
+    *, subject_type: str, subject_id: int, types: list[str], now: datetime
+) -> None:
+    """Record the `resolved` event of the alerts just resolved, in the same statement set."""
+    event = aliased(AlertEvent)
+    rows = sa.select(
+        Alert.id, sa.literal(str(AlertEventKind.RESOLVED)), sa.literal(now, UTCDateTime())
+    ).where(
+        Alert.subject_type == subject_type,
+        Alert.subject_id == subject_id,
+        Alert.type.in_(types),
+        Alert.status == AlertStatus.RESOLVED,
+        Alert.resolved_at == now,
+        ~sa.exists().where(event.alert_id == Alert.id, event.event == AlertEventKind.RESOLVED),
     )
+    db.session.execute(sa.insert(AlertEvent).from_select(("alert_id", "event", "at"), rows))

@@ -1,0 +1,44 @@
+"""Readiness of the scheduler: when did a job last succeed, and is that too long ago."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from sywc import clock
+from sywc.alerts.enums import JobOutcome
+from sywc.alerts.jobs import last_run
+from sywc.extensions import db
+
+
+def scheduler_health(report: dict[str, Any]) -> None:
+    """Add the scheduler's state to a readiness report; never marks the web unready.
+
+    A stopped scheduler means missed visits go unnoticed, which operators must see, but
+    the web can still serve officers: the state is reported, not turned into a 503.
+    """
+    interval = int(current_app.config["SCHEDULER_INTERVAL_MINUTES"])
+    try:
+        success = last_run(outcome=JobOutcome.SUCCEEDED)
+        latest = last_run()
+    except SQLAlchemyError:
+        db.session.rollback()
+        report["scheduler"] = {"status": "unknown", "interval_minutes": interval}
+        return
+    finished = success.finished_at if success else None
+    if finished is None:
+        status = "never_run"
+    elif clock.utcnow() - finished > timedelta(minutes=2 * interval):
+        status = "stale"
+    else:
+        status = "ok"
+    report["scheduler"] = {
+        "status": status,
+        "interval_minutes": interval,
+        "last_success_at": finished.isoformat() if finished else None,
+        "last_run_at": latest.started_at.isoformat() if latest else None,
+        "last_outcome": latest.outcome if latest else None,
+    }

@@ -1,0 +1,77 @@
+"""The record of scheduler runs (`job_runs`): started, finished, skipped, listed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from sywc.alerts.enums import JobOutcome
+from sywc.alerts.models import JobRun
+from sywc.extensions import db
+from sywc.http import Page, paginate
+
+ERROR_LENGTH = 500
+
+
+def start_job_run(*, job: str, as_of: datetime, now: datetime) -> JobRun:
+    """Record that a job has started, visibly to others at once (commits)."""
+    run = JobRun(job=job, started_at=now, outcome=JobOutcome.RUNNING, as_of=as_of)
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def finish_job_run(
+    run_id: int,
+    *,
+    outcome: JobOutcome,
+    now: datetime,
+    counts: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> JobRun:
+    """Record how a started run ended (commits)."""
+    run = db.session.get(JobRun, run_id)
+    if run is None:
+        raise LookupError(f"job run {run_id} vanished")
+    run.finished_at = now
+    run.outcome = outcome
+    run.counts = counts
+    run.error = error[:ERROR_LENGTH] if error else None
+    db.session.commit()
+    return run
+
+
+def record_skipped_run(*, job: str, as_of: datetime, now: datetime) -> JobRun:
+    """Record a run skipped because another scheduler process holds the lock (commits)."""
+    run = JobRun(
+        job=job,
+        started_at=now,
+        finished_at=now,
+        outcome=JobOutcome.SKIPPED,
+        as_of=as_of,
+        error="another scheduler process holds the lock",
+    )
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def last_run(*, outcome: JobOutcome | None = None) -> JobRun | None:
+    """Return the most recent run of any job (optionally with this outcome)."""
+    stmt = sa.select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(1)
+    if outcome is not None:
+        stmt = stmt.where(JobRun.outcome == outcome)
+    return db.session.scalar(stmt)
+
+
+def list_job_runs(*, filters: dict[str, Any], page: int, limit: int) -> Page:
+    """List recent runs, newest first, for an operator."""
+    stmt = sa.select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
+    for key in ("job", "outcome"):
+        if key in filters:
+            stmt = stmt.where(getattr(JobRun, key) == filters[key])
+    result = paginate(db.session, stmt, page=page, limit=limit)
+    db.session.commit()
+    return result

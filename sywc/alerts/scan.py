@@ -1,0 +1,214 @@
+"""The scan: open the alerts that should exist, resolve those whose cause has gone.
+
+Set-based by design: each alert type costs the same few statements (UPDATE ... WHERE,
+INSERT ... SELECT) whatever the size of the cohort, and no row of a young person is ever
+loaded into Python. The unique partial index on unresolved alerts is the last word on
+"at most one open alert per subject and type"; every insert defers to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from sywc.alerts.causes import CARRIED, Cause, ScanRules, causes
+from sywc.alerts.enums import UNRESOLVED, AlertEventKind, AlertStatus
+from sywc.alerts.models import Alert, AlertEvent
+from sywc.audit import service as audit
+from sywc.database import UTCDateTime
+from sywc.extensions import db
+
+# Any constant works; it names the lock that queues concurrent scans on PostgreSQL.
+SCAN_LOCK = 0x5957_4341_5343  # "SYWCASC"
+RESOLVED_BY_SCAN = "cause_cleared"
+_EVENT_COLUMNS = ("alert_id", "event", "at", "job_run_id")
+
+
+@dataclass
+class ScanResult:
+    """What one scan changed, counted per alert type."""
+
+    opened: dict[str, int] = field(default_factory=dict)
+    resolved: dict[str, int] = field(default_factory=dict)
+    escalated: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return (
+            any(self.opened.values()) or any(self.resolved.values()) or any(self.escalated.values())
+        )
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {"opened": self.opened, "resolved": self.resolved, "escalated": self.escalated}
+
+
+def scan(
+    *,
+    now: datetime,
+    session: Session | None = None,
+    job_run_id: int | None = None,
+    actor: audit.Actor = audit.SYSTEM,
+) -> ScanResult:
+    """Bring the alerts in line with the data as of `now`, record the changes, commit."""
+    target = session or db.session
+    rules = ScanRules.from_config(current_app.config, now=now)
+    result = apply_scan(target, rules=rules, now=now, job_run_id=job_run_id)
+    if result.changed:
+        audit.record(
+            "alerts_scanned",
+            record_type="alert",
+            actor=actor,
+            now=now,
+            details={**result.as_dict(), "as_of": rules.today.isoformat()},
+            session=target,
+        )
+    target.commit()
+    return result
+
+
+def apply_scan(
+    session: Session, *, rules: ScanRules, now: datetime, job_run_id: int | None
+) -> ScanResult:
+    """Open, escalate and resolve alerts in the caller's transaction; never commits."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Concurrent scans queue here instead of racing over the same rows (and
+        # deadlocking); SQLite's BEGIN IMMEDIATE already serialises writers.
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(SCAN_LOCK)))
+    result = ScanResult()
+    for cause in causes(rules):
+        current = cause.rows.subquery(f"due_{cause.type}")
+        result.resolved[str(cause.type)] = _resolve_cleared(session, cause, current, now=now)
+        result.escalated[str(cause.type)] = (
+            _record_escalations(session, cause, current, now=now, job_run_id=job_run_id)
+            if cause.escalates
+            else 0
+        )
+        _refresh(session, cause, current)
+        result.opened[str(cause.type)] = _open_missing(session, cause, current, now=now)
+    _record_openings(session, job_run_id=job_run_id)
+    _record_resolutions(session, now=now, job_run_id=job_run_id)
+    return result
+
+
+def _unresolved(cause: Cause) -> list[Any]:
+    return [
+        Alert.type == cause.type,
+        Alert.subject_type == cause.subject_type,
+        Alert.status.in_(UNRESOLVED),
+    ]
+
+
+def _resolve_cleared(session: Session, cause: Cause, current: Any, *, now: datetime) -> int:
+    """Resolve this type's alerts whose subject is no longer due."""
+    stmt = (
+        sa.update(Alert)
+        .where(*_unresolved(cause), Alert.subject_id.not_in(sa.select(current.c.subject_id)))
+        .values(status=AlertStatus.RESOLVED, resolved_at=now, resolution=RESOLVED_BY_SCAN)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(stmt).rowcount
+
+
+def _record_escalations(
+    session: Session, cause: Cause, current: Any, *, now: datetime, job_run_id: int | None
+) -> int:
+    """Record an escalation for each open alert whose level is about to rise."""
+    rising = sa.select(
+        Alert.id,
+        sa.literal(str(AlertEventKind.ESCALATED)),
+        sa.literal(now, UTCDateTime()),
+        sa.literal(job_run_id, sa.Integer),
+    ).where(
+        *_unresolved(cause),
+        Alert.subject_id == current.c.subject_id,
+        current.c.escalation_level > Alert.escalation_level,
+    )
+    stmt = sa.insert(AlertEvent).from_select(_EVENT_COLUMNS, rising)
+    return session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
+
+
+def _refresh(session: Session, cause: Cause, current: Any) -> None:
+    """Carry changes of the subject (due date, level, agency, owner) onto its open alert."""
+    stmt = (
+        sa.update(Alert)
+        .where(
+            *_unresolved(cause),
+            Alert.subject_id == current.c.subject_id,
+            sa.or_(*(getattr(Alert, name).is_distinct_from(current.c[name]) for name in CARRIED)),
+        )
+        .values({name: current.c[name] for name in CARRIED})
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(stmt)
+
+
+def _open_missing(session: Session, cause: Cause, current: Any, *, now: datetime) -> int:
+    """Insert an alert for each due subject that has no unresolved one yet."""
+    existing = aliased(Alert)
+    missing = sa.select(
+        sa.literal(str(cause.type)),
+        sa.literal(str(cause.subject_type)),
+        current.c.subject_id,
+        *(current.c[name] for name in CARRIED),
+        sa.literal(str(AlertStatus.OPEN)),
+        sa.literal(now, UTCDateTime()),
+    ).where(
+        ~sa.exists().where(
+            existing.type == cause.type,
+            existing.subject_type == cause.subject_type,
+            existing.subject_id == current.c.subject_id,
+            existing.status != AlertStatus.RESOLVED,
+        )
+    )
+    columns = ("type", "subject_type", "subject_id", *CARRIED, "status", "opened_at")
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # A concurrent writer may have opened the same alert since our snapshot: the unique
+    # partial index refuses the duplicate and DO NOTHING turns that into a no-op.
+    stmt = (
+        insert(Alert)
+        .from_select(columns, missing)
+        .on_conflict_do_nothing(
+            index_elements=["type", "subject_type", "subject_id"],
+            index_where=Alert.status != AlertStatus.RESOLVED,
+        )
+        .execution_options(preserve_rowcount=True)
+    )
+    return session.execute(stmt).rowcount
+
+
+def _record_openings(session: Session, *, job_run_id: int | None) -> None:
+    """Record an `opened` event for every unresolved alert that lacks one."""
+    event = aliased(AlertEvent)
+    rows = sa.select(
+        Alert.id,
+        sa.literal(str(AlertEventKind.OPENED)),
+        Alert.opened_at,
+        sa.literal(job_run_id, sa.Integer),
+    ).where(
+        Alert.status.in_(UNRESOLVED),
+        ~sa.exists().where(event.alert_id == Alert.id, event.event == AlertEventKind.OPENED),
+    )
+    session.execute(sa.insert(AlertEvent).from_select(_EVENT_COLUMNS, rows))
+
+
+def _record_resolutions(session: Session, *, now: datetime, job_run_id: int | None) -> None:
+    """Record a `resolved` event for every alert this scan resolved."""
+    event = aliased(AlertEvent)
+    rows = sa.select(
+        Alert.id,
+        sa.literal(str(AlertEventKind.RESOLVED)),
+        Alert.resolved_at,
+        sa.literal(job_run_id, sa.Integer),
+    ).where(
+        Alert.status == AlertStatus.RESOLVED,
+        Alert.resolved_at == now,
+        Alert.resolution == RESOLVED_BY_SCAN,
+        ~sa.exists().where(event.alert_id == Alert.id, event.event == AlertEventKind.RESOLVED),
+    )
+    session.execute(sa.insert(AlertEvent).from_select(_EVENT_COLUMNS, rows))

@@ -1,0 +1,158 @@
+"""The scheduler process: the JOBS list, the one `run_job` wrapper, and its entry points.
+
+Jobs run in `flask sywc scheduler`, a process of their own, never inside web workers:
+gunicorn forks several workers and each would otherwise raise the same alerts. Several
+scheduler processes may be started (one per host, say); the scheduler lock lets one run
+a job at a time and the others record that they skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from types import FrameType
+from typing import Any
+
+import click
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from sywc import clock
+from sywc.alerts.enums import JobOutcome
+from sywc.alerts.jobs import finish_job_run, record_skipped_run, start_job_run
+from sywc.alerts.locks import scheduler_lock
+from sywc.alerts.models import JobRun
+from sywc.alerts.scheduled import scan_alerts_job
+from sywc.extensions import db
+from sywc.referrals.scheduled import purge_idempotency_keys_job
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A named job: a function of (now, job_run_id) returning counts for the run record."""
+
+    name: str
+    func: Callable[..., dict[str, Any]]
+
+
+ALERT_SCAN = Job("alerts_scan", scan_alerts_job)
+IDEMPOTENCY_PURGE = Job("idempotency_purge", purge_idempotency_keys_job)
+JOBS: tuple[Job, ...] = (ALERT_SCAN, IDEMPOTENCY_PURGE)
+
+
+def run_job(job: Job, *, now: datetime | None = None) -> JobRun:
+    """Run `job` as of `now` under the scheduler lock and record the run; skip if locked."""
+    as_of = now or clock.utcnow()
+    with scheduler_lock() as held:
+        if not held:
+            log.warning(
+                "job skipped: another scheduler process holds the lock", extra={"job": job.name}
+            )
+            return record_skipped_run(job=job.name, as_of=as_of, now=clock.utcnow())
+        run = start_job_run(job=job.name, as_of=as_of, now=clock.utcnow())
+        try:
+            counts = job.func(now=as_of, job_run_id=run.id)
+        except Exception as error:
+            db.session.rollback()
+            log.exception("job failed", extra={"job": job.name, "job_run_id": run.id})
+            return finish_job_run(
+                run.id, outcome=JobOutcome.FAILED, now=clock.utcnow(), error=type(error).__name__
+            )
+        log.info("job succeeded", extra={"job": job.name, "job_run_id": run.id, "counts": counts})
+        return finish_job_run(
+            run.id, outcome=JobOutcome.SUCCEEDED, now=clock.utcnow(), counts=counts
+        )
+
+
+def _run_in_app(app: Flask, job: Job) -> None:
+    with app.app_context():
+        run_job(job)
+
+
+def build_scheduler(app: Flask, *, start_at: datetime | None = None) -> BlockingScheduler:
+    """Build the scheduler with every job: once at `start_at` (default now), then each interval."""
+    scheduler = BlockingScheduler(
+        timezone=UTC,
+        executors={"default": ThreadPoolExecutor(1)},
+        # After a pause (suspended host, long job) run once, late, rather than many times.
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    minutes = int(app.config["SCHEDULER_INTERVAL_MINUTES"])
+    for job in JOBS:
+        scheduler.add_job(
+            _run_in_app,
+            "interval",
+            args=(app, job),
+            id=job.name,
+            name=job.name,
+            minutes=minutes,
+            next_run_time=start_at or clock.utcnow(),
+        )
+    return scheduler
+
+
+def run_scheduler(app: Flask) -> None:
+    """Run the jobs until SIGTERM or SIGINT; a job under way finishes before the exit."""
+    scheduler = build_scheduler(app)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("scheduler stopping", extra={"signal": signal.Signals(signum).name})
+        with suppress(SchedulerNotRunningError):
+            scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info(
+        "scheduler started",
+        extra={
+            "jobs": [job.name for job in JOBS],
+            "interval_minutes": app.config["SCHEDULER_INTERVAL_MINUTES"],
+        },
+    )
+    scheduler.start()
+    log.info("scheduler stopped")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduled jobs (alert scan, key purge) until stopped; beside, not in, the web."""
+    run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@click.command("scan")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Judge deadlines as of this day (YYYY-MM-DD) instead of now.",
+)
+@with_appcontext
+def scan_command(as_of: datetime | None) -> None:
+    """Run one alert scan now and print what it opened, escalated and resolved as JSON."""
+    now = datetime.combine(as_of.date(), time.min, UTC) if as_of else clock.utcnow()
+    run = run_job(ALERT_SCAN, now=now)
+    click.echo(
+        json.dumps(
+            {
+                "job_run_id": run.id,
+                "outcome": run.outcome,
+                "as_of": now.date().isoformat(),
+                **(run.counts or {}),
+            }
+        )
+    )
+    if run.outcome != JobOutcome.SUCCEEDED:
+        sys.exit(1)

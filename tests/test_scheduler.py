@@ -1,0 +1,256 @@
+"""The scheduler: run_job and its record, the lock, the CLI, readiness and the process."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from sywc.alerts.causes import ScanRules
+from sywc.alerts.locks import scheduler_lock
+from sywc.alerts.models import Alert, AlertEvent, JobRun
+from sywc.alerts.scan import apply_scan
+from sywc.extensions import db
+from sywc.scheduler import ALERT_SCAN, JOBS, Job, build_scheduler, run_job
+from tests import factories
+from tests.conftest import assert_problem
+
+NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+TODAY = NOW.date()
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    frozen = Clock()
+    monkeypatch.setattr("sywc.clock.utcnow", frozen)
+    return frozen
+
+
+@pytest.fixture
+def app_config(request):
+    marker = request.node.get_closest_marker("app_config")
+    return dict(marker.args[0]) if marker else {}
+
+
+@pytest.fixture
+def overdue(app):
+    """One young person whose visit was due two days ago; returns the id."""
+    with app.app_context():
+        youth_id = factories.youth(next_visit_due=TODAY - timedelta(days=2)).id
+        db.session.commit()
+    return youth_id
+
+
+@pytest.fixture
+def scheduler_log(caplog):
+    logger = logging.getLogger("sywc.scheduler")
+    logger.addHandler(caplog.handler)
+    caplog.set_level(logging.INFO, logger="sywc.scheduler")
+    yield caplog
+    logger.removeHandler(caplog.handler)
+
+
+def runs(app):
+    with app.app_context():
+        rows = list(db.session.scalars(sa.select(JobRun).order_by(JobRun.id)))
+        db.session.expunge_all()
+        return rows
+
+
+def count(app, model):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_run_job_records_the_run_and_links_the_alert_events(app, overdue):
+    with app.app_context():
+        run = run_job(ALERT_SCAN, now=NOW)
+    assert (run.job, run.outcome, run.as_of, run.error) == ("alerts_scan", "succeeded", NOW, None)
+    assert run.started_at <= run.finished_at
+    assert run.counts["opened"]["missed_visit"] == 1
+    with app.app_context():
+        linked = db.session.scalars(sa.select(AlertEvent.job_run_id)).all()
+    assert linked == [run.id]
+
+
+def test_a_failed_job_is_recorded_and_writes_nothing(app, overdue, scheduler_log):
+    def broken(*, now, job_run_id):
+        apply_scan(
+            db.session,
+            rules=ScanRules.from_config(app.config, now=now),
+            now=now,
+            job_run_id=job_run_id,
+        )
+        raise RuntimeError("disk full")
+
+    with app.app_context():
+        run = run_job(Job("broken", broken), now=NOW)
+    assert (run.outcome, run.error) == ("failed", "RuntimeError")
+    assert run.finished_at is not None
+    assert count(app, Alert) == 0
+    assert "job failed" in scheduler_log.text
+
+
+def test_a_second_scheduler_skips_while_the_lock_is_held(app, overdue, scheduler_log):
+    with app.app_context(), scheduler_lock() as held:
+        assert held
+        skipped = run_job(ALERT_SCAN, now=NOW)
+    assert skipped.outcome == "skipped"
+    assert count(app, Alert) == 0
+    assert "another scheduler process holds the lock" in scheduler_log.text
+    with app.app_context():
+        after = run_job(ALERT_SCAN, now=NOW)
+    assert after.outcome == "succeeded"
+    assert [r.outcome for r in runs(app)] == ["skipped", "succeeded"]
+
+
+def test_the_lock_is_free_again_after_each_run(app):
+    with app.app_context():
+        outcomes = [run_job(ALERT_SCAN, now=NOW + timedelta(minutes=m)).outcome for m in (0, 15)]
+        with scheduler_lock() as held:
+            assert held
+    assert outcomes == ["succeeded", "succeeded"]
+
+
+def test_cli_scan_prints_what_it_opened_as_json(app, runner, overdue):
+    result = runner.invoke(args=["sywc", "scan", "--as-of", "2026-11-25"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["outcome"] == "succeeded"
+    assert body["as_of"] == "2026-11-25"
+    assert body["opened"]["missed_visit"] == 1
+    assert set(body) >= {"job_run_id", "opened", "resolved", "escalated"}
+    (run,) = runs(app)
+    assert run.as_of == datetime(2026, 11, 25, tzinfo=UTC)
+    again = json.loads(runner.invoke(args=["sywc", "scan"]).output)
+    assert again["opened"]["missed_visit"] == 0
+
+
+def test_cli_scan_refuses_a_malformed_date(runner):
+    result = runner.invoke(args=["sywc", "scan", "--as-of", "25/11/2026"])
+    assert result.exit_code == 2
+
+
+def test_cli_scan_exits_non_zero_when_another_scheduler_runs(app, runner):
+    with app.app_context(), scheduler_lock():
+        result = runner.invoke(args=["sywc", "scan"])
+    assert result.exit_code == 1
+    assert json.loads(result.output)["outcome"] == "skipped"
+
+
+def test_readyz_reports_the_last_successful_run_and_when_it_is_stale(app, client, clock):
+    first = client.get("/readyz").get_json()["scheduler"]
+    assert (first["status"], first["last_success_at"]) == ("never_run", None)
+    with app.app_context():
+        run_job(ALERT_SCAN, now=NOW)
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.get_json()["scheduler"]
+    assert (body["status"], body["last_outcome"], body["interval_minutes"]) == (
+        "ok",
+        "succeeded",
+        15,
+    )
+    assert body["last_success_at"] == NOW.isoformat()
+    clock.now = NOW + timedelta(minutes=30)
+    assert client.get("/readyz").get_json()["scheduler"]["status"] == "ok"
+    clock.now = NOW + timedelta(minutes=31)
+    stale = client.get("/readyz")
+    # A stopped scheduler is reported, but the web still serves: not a 503.
+    assert (stale.status_code, stale.get_json()["scheduler"]["status"]) == (200, "stale")
+
+
+def test_operations_jobs_lists_runs_for_admins_only(app, client, admin, officer):
+    with app.app_context():
+        run_job(ALERT_SCAN, now=NOW)
+        with scheduler_lock():
+            run_job(ALERT_SCAN, now=NOW + timedelta(minutes=15))
+    body = client.get("/api/v1/operations/jobs", headers=admin.headers).get_json()
+    assert [(i["job"], i["outcome"]) for i in body["items"]] == [
+        ("alerts_scan", "skipped"),
+        ("alerts_scan", "succeeded"),
+    ]
+    assert "opened" in body["items"][1]["counts"]
+    only = client.get("/api/v1/operations/jobs?outcome=skipped", headers=admin.headers)
+    assert [i["outcome"] for i in only.get_json()["items"]] == ["skipped"]
+    assert_problem(client.get("/api/v1/operations/jobs", headers=officer.headers), 403)
+
+
+@pytest.mark.app_config({"SCHEDULER_INTERVAL_MINUTES": 5})
+def test_the_scheduler_runs_every_job_at_start_then_each_interval(app):
+    scheduler = build_scheduler(app, start_at=NOW)
+    jobs = scheduler.get_jobs()
+    assert [job.id for job in jobs] == [job.name for job in JOBS]
+    assert all(job.trigger.interval == timedelta(minutes=5) for job in jobs)
+    assert all(job.next_run_time == NOW for job in jobs)
+
+
+def test_the_web_app_starts_no_scheduler(app):
+    assert not [t for t in threading.enumerate() if "APScheduler" in t.name]
+
+
+def _wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_the_scheduler_process_scans_at_start_and_stops_on_sigterm(app, database_url, overdue):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        # Production settings keep INFO logs (the test settings quieten them).
+        "SYWC_ENV": "production",
+        "JWT_SECRET_KEY": secrets.token_urlsafe(48),
+        "LOG_LEVEL": "INFO",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "sywc", "scheduler"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        engine = sa.create_engine(database_url)
+
+        def succeeded():
+            with engine.connect() as conn:
+                return conn.scalar(
+                    sa.text("SELECT count(*) FROM job_runs WHERE outcome = 'succeeded'")
+                )
+
+        assert _wait_for(succeeded), process.stderr.read() if process.poll() is not None else ""
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=20)
+        engine.dispose()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert "scheduler stopped" in stderr
+    assert count(app, Alert) == 1
