@@ -135,6 +135,7 @@ def test_out_of_range_values_are_client_errors(client, admin, auditor):
         assert_problem(big, 422)
     else:
         assert big.get_json()["items"] == []
-    far = client.get("/api/v1/audit-events?from=0001-01-01T00:00:00%2B14:00",
-                     headers=auditor.headers)
+    far = client.get(
+        "/api/v1/audit-events?from=0001-01-01T00:00:00%2B14:00", headers=auditor.headers
+    )
     assert_problem(far, 422, "from")
