@@ -111,7 +111,11 @@ def event_hash(event_row: dict[str, Any]) -> str:
 
 
 def _seal(session: Session) -> None:
-    """Append the transaction's pending events to the chain, under the chain lock."""
+    """Append the transaction's pending events to the chain, under the chain lock.
+
+    The transaction must run at READ COMMITTED (the default): the chain's head is read
+    after the lock is taken, and an older snapshot would not see the latest event.
+    """
     pending = session.info.pop(PENDING_KEY, None)
     if not pending:
         return

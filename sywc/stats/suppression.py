@@ -3,7 +3,9 @@
 Counts from 1 to threshold - 1 could identify a child, so they are withheld (primary
 suppression). Totals published in the same table could give a withheld count back by
 subtraction, so further cells are withheld (complementary suppression) until no withheld
-cell is exactly determined by the published cells and the table's additivity constraints.
+cell is exactly determined by the published cells and the table's additivity constraints,
+nor pinned to one value by them together with the reader's knowledge that counts are
+positive (see `bounds`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
+
+from sywc.stats import bounds
 
 SUPPRESSED = "suppressed"
 
@@ -165,9 +169,11 @@ def _pinned(table: Table, hidden: Iterable[Key]) -> _Unknowns:
     return unknowns
 
 
-def _complement(table: Table, unknowns: _Unknowns) -> Key | None:
+def _complement(table: Table, unknowns: _Unknowns, internal: frozenset = frozenset()) -> Key | None:
     """Choose the published cell to hide next, or None when no choice can help."""
-    hidden, determined = unknowns.hidden, unknowns.determined
+    hidden = unknowns.hidden
+    # An internal cell is never published, so it does not matter whether it is fixed.
+    determined = unknowns.determined - internal
     # Hiding a cell of a constraint with nothing hidden yet leaves it the only unknown
     # there, which starts a new chain of complements instead of closing this one.
     untouched = {
@@ -196,19 +202,87 @@ def _complement(table: Table, unknowns: _Unknowns) -> Key | None:
     return min(best, key=repr, default=None)
 
 
-def suppress(table: Table, *, threshold: int = 5) -> dict[Key, int | None]:
-    """Return the table's cells with disclosive counts and their complements set to None."""
-    if threshold < 1:
-        raise ValueError("threshold must be at least 1")
-    # A zero is published: a structural zero identifies nobody.
-    unknowns = _pinned(table, (key for key, value in table.cells.items() if 0 < value < threshold))
+def _close(table: Table, unknowns: _Unknowns, internal: frozenset) -> None:
+    """Hide complements until no withheld cell is fixed by the equations alone."""
     # Each round hides one more cell, so this ends after at most len(cells) rounds.
-    while unknowns.determined:
-        cell = _complement(table, unknowns)
+    while unknowns.determined - internal:
+        cell = _complement(table, unknowns, internal)
         if cell is None:
             break
         unknowns.hide(cell)
-    return {key: None if key in unknowns.hidden else v for key, v in table.cells.items()}
+
+
+def _rows(table: Table) -> list[dict[Key, int]]:
+    """Return each constraint as a row {cell: coefficient} of `total - sum(parts) = 0`."""
+    rows = []
+    for total, parts in table.constraints:
+        row: dict[Key, int] = {total: 1}
+        for part in parts:
+            row[part] = row.get(part, 0) - 1
+        rows.append(row)
+    return rows
+
+
+def pinned(table: Table, hidden: Iterable[Key], sensitive: Iterable[Key]) -> set[Key]:
+    """Return the sensitive withheld cells whose value the published cells leave no room to move."""
+    hidden = set(hidden)
+    # The reader is assumed to know which withheld counts are non-zero (zeros are
+    # normally published), the strongest reading of what a withheld cell means.
+    tight = {key for key in hidden if table.cells[key] <= 1}
+    stuck = tight - bounds.growable(_rows(table), hidden, tight)
+    fixed = _pinned(table, hidden - stuck).determined
+    return set(sensitive) & hidden & (stuck | fixed)
+
+
+def _widen(table: Table, hidden: set[Key], target: Key) -> Key | None:
+    """Choose the published cell to hide to give a pinned cell room to move."""
+    best_rank, best = None, None
+    for total, parts in table.constraints:
+        cells = (total, *parts)
+        near = target in cells
+        if not near and hidden.isdisjoint(cells):
+            continue
+        for cell in cells:
+            if cell in hidden:
+                continue
+            value = table.cells[cell]
+            # A non-zero count can move both ways once hidden; a zero only up.
+            rank = (not near, 2 if cell == total else 0 if value else 1, value, repr(cell))
+            if best_rank is None or rank < best_rank:
+                best_rank, best = rank, cell
+    return best
+
+
+def suppress(
+    table: Table, *, threshold: int = 5, internal: Iterable[Key] = ()
+) -> dict[Key, int | None]:
+    """Return the table's cells with disclosive counts and their complements set to None.
+
+    `internal` cells take part in the constraints but are never published (for example
+    a sum the reader can bound but never sees); they are left out of the result.
+    """
+    if threshold < 1:
+        raise ValueError("threshold must be at least 1")
+    internal = frozenset(internal)
+    if not internal <= table.cells.keys():
+        raise ValueError("internal cells must be cells of the table")
+    # A zero is published: a structural zero identifies nobody.
+    primary = {k for k, v in table.cells.items() if 0 < v < threshold and k not in internal}
+    unknowns = _pinned(table, primary | internal)
+    _close(table, unknowns, internal)
+    # Each round hides one more cell; with every cell hidden nothing is pinned (doubling
+    # every count is then as consistent as the truth), so the loop ends.
+    while at_fault := pinned(table, unknowns.hidden, primary):
+        cell = _widen(table, unknowns.hidden, min(at_fault, key=repr))
+        if cell is None:
+            break
+        unknowns.hide(cell)
+        _close(table, unknowns, internal)
+    return {
+        key: None if key in unknowns.hidden else value
+        for key, value in table.cells.items()
+        if key not in internal
+    }
 
 
 def is_disclosive(
@@ -218,6 +292,19 @@ def is_disclosive(
     hidden = {key for key in table.cells if published.get(key) is None}
     small = [key for key in table.cells if key not in hidden and 0 < published[key] < threshold]
     return sorted({*_pinned(table, hidden).determined, *small}, key=repr)
+
+
+def is_pinned(
+    table: Table,
+    published: Mapping[Key, int | None],
+    *,
+    threshold: int = 5,
+    internal: Iterable[Key] = (),
+) -> list[Key]:
+    """Return the withheld small counts a reader can pin down, knowing counts are positive."""
+    hidden = {key for key in table.cells if published.get(key) is None}
+    small = {key for key in hidden - set(internal) if 0 < table.cells[key] < threshold}
+    return sorted(pinned(table, hidden, small), key=repr)
 
 
 def suppress_share(numerator: int, denominator: int, *, minimum: int = 5) -> float | None:

@@ -1,0 +1,22 @@
+"""The statistics reports, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sywc.stats.reports.base import Context, Report
+from sywc.stats.reports.cohort import cohort_report, disproportionality_report, overlap_report
+from sywc.stats.reports.incidents import incidents_report
+from sywc.stats.reports.pvs import pvs_report
+from sywc.stats.reports.referrals import referrals_report
+from sywc.stats.reports.visits import visits_report
+
+REPORTS: dict[str, Callable[[Context], Report]] = {
+    "cohort": cohort_report,
+    "overlap": overlap_report,
+    "disproportionality": disproportionality_report,
+    "incidents": incidents_report,
+    "pvs": pvs_report,
+    "referrals": referrals_report,
+    "visits": visits_report,
+}

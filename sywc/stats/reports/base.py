@@ -1,0 +1,96 @@
+"""What every report needs: its context, scope filters and grouped counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.expression import ColumnElement
+
+from config.reference import BOROUGHS
+from sywc.extensions import db
+from sywc.stats.period import Period
+from sywc.stats.scope import Scope
+from sywc.stats.tables import Cell, Layout, Published, cell, layouts_for, publish
+
+OTHER = "other"
+# Counts per borough: borough -> cell -> count.
+BoroughCounts = dict[str, dict[Cell, int]]
+
+
+@dataclass(frozen=True)
+class Context:
+    """One statistics request: whose figures, over which days, as of which day."""
+
+    scope: Scope
+    period: Period
+    today: date
+    config: Mapping[str, Any]
+
+
+@dataclass
+class Report:
+    """The published tables of a report and the definitions a reader needs."""
+
+    tables: list[dict[str, Any]]
+    notes: list[str]
+
+
+def in_scope(ctx: Context, borough: Any, ward: Any = None) -> list[ColumnElement[bool]]:
+    """Return the conditions restricting rows to the boroughs (and ward) being counted."""
+    conditions = [borough.in_(ctx.scope.counted_boroughs)]
+    if ward is not None and ctx.scope.ward is not None:
+        conditions.append(ward == ctx.scope.ward)
+    return conditions
+
+
+def bucket(column: Any, categories: Iterable[str], fallback: str) -> Any:
+    """Map a column to its category, and any value outside the list to `fallback`.
+
+    A value outside the reference list must still be counted somewhere, or the totals
+    would silently leave children out.
+    """
+    return sa.case((column.in_(list(categories)), column), else_=sa.literal(fallback))
+
+
+def grouped(stmt: Any, population: str, dims: Sequence[str], into: BoroughCounts) -> BoroughCounts:
+    """Run a `borough, dims..., n` GROUP BY query and add its counts to `into`."""
+    for row in db.session.execute(stmt):
+        borough, *values, n = row
+        key = cell(population, **{d: str(v) for d, v in zip(dims, values, strict=True)})
+        counts = into.setdefault(borough, {})
+        counts[key] = counts.get(key, 0) + int(n)
+    return into
+
+
+def one_query_per_table(
+    base: Any, population: str, dims: Iterable[str], into: BoroughCounts
+) -> BoroughCounts:
+    """Count `base` (a subquery with borough and dimension columns) once per dimension."""
+    for dim in dims:
+        column = base.c[dim]
+        stmt = sa.select(base.c.borough, column, sa.func.count()).group_by(base.c.borough, column)
+        grouped(stmt, population, (dim,), into)
+    return into
+
+
+def publish_counts(
+    ctx: Context, build: Callable[[Sequence[str]], Layout], counts: BoroughCounts
+) -> tuple[Published, Layout]:
+    """Suppress (for board members) and return the requested node's figures and tables."""
+    scope = ctx.scope
+    layouts = layouts_for(build, scope.members)
+    published = publish(layouts, scope.members, counts, node=scope.node, threshold=scope.threshold)
+    return published, layouts[scope.node]
+
+
+def ward_categories(boroughs: Sequence[str]) -> tuple[str, ...]:
+    """Return the wards of these boroughs in reference order, then OTHER."""
+    return (*(w.code for b in BOROUGHS for w in b.wards if b.code in boroughs), OTHER)
+
+
+def all_wards() -> list[str]:
+    return [w.code for b in BOROUGHS for w in b.wards]

@@ -1,0 +1,174 @@
+"""Referrals sent in the period: routes, outcomes and how quickly they were handled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from config.reference import AGENCY_CODES, REFERRAL_RECEIVING_AGENCIES
+from sywc.extensions import db
+from sywc.referrals.clock import ClockSettings
+from sywc.referrals.enums import ReferralStatus
+from sywc.referrals.models import Referral
+from sywc.stats.reports.base import (
+    OTHER,
+    BoroughCounts,
+    Context,
+    Report,
+    bucket,
+    grouped,
+    in_scope,
+    one_query_per_table,
+    publish_counts,
+)
+from sywc.stats.sql import as_date, day, median_by, working_days
+from sywc.stats.tables import (
+    CountTable,
+    Layout,
+    Published,
+    cell,
+    count_table,
+    figure,
+    median,
+    share,
+)
+
+PARTNER = "PARTNER"
+SENDERS = (*AGENCY_CODES, PARTNER)
+RECEIVERS = (*(a for a in AGENCY_CODES if a in REFERRAL_RECEIVING_AGENCIES), OTHER)
+STATUSES = (*(s.value for s in ReferralStatus), OTHER)
+ACKNOWLEDGEMENT = ("in_time", "late", "overdue", "awaiting", "withdrawn_unacknowledged")
+# Referrals whose deadline has been tested: acknowledged, or past the deadline unanswered.
+JUDGED = ACKNOWLEDGEMENT[:3]
+# Statuses a referral reaches only through a decision (closing follows one).
+DECIDED = ("accepted", "declined", "closed")
+
+
+def _layout(boroughs: Sequence[str]) -> Layout:
+    return Layout(
+        [
+            CountTable(
+                "by_route",
+                "Referrals sent in the period, by route (from agency, to agency)",
+                "referrals",
+                ("from_agency", "to_agency"),
+                (SENDERS, RECEIVERS),
+            ),
+            CountTable(
+                "by_status",
+                "Referrals sent in the period, by current status",
+                "referrals",
+                ("status",),
+                (STATUSES,),
+            ),
+            CountTable(
+                "by_acknowledgement",
+                "Referrals sent in the period, by acknowledgement against the deadline",
+                "referrals",
+                ("acknowledgement",),
+                (ACKNOWLEDGEMENT,),
+            ),
+        ]
+    )
+
+
+def _acknowledgement(ctx: Context) -> Any:
+    acknowledged_on = as_date(Referral.acknowledged_at)
+    return sa.case(
+        (acknowledged_on <= Referral.acknowledge_by, ACKNOWLEDGEMENT[0]),
+        (Referral.acknowledged_at.is_not(None), ACKNOWLEDGEMENT[1]),
+        (Referral.status == ReferralStatus.WITHDRAWN.value, ACKNOWLEDGEMENT[4]),
+        (Referral.acknowledge_by < day(ctx.today), ACKNOWLEDGEMENT[2]),
+        else_=ACKNOWLEDGEMENT[3],
+    )
+
+
+def _medians(ctx: Context, in_period: list[Any]) -> dict[str, tuple[int, float | None]]:
+    """Return (n, median) of working days to acknowledge and to decide, one query each."""
+    holidays = ClockSettings.from_config(ctx.config).holidays
+    sent = as_date(Referral.submitted_at)
+    result = {}
+    for name, column in (
+        ("acknowledge", Referral.acknowledged_at),
+        ("decide", Referral.decided_at),
+    ):
+        spans = (
+            sa.select(working_days(sent, as_date(column), holidays).label("days"))
+            .where(column.is_not(None), *in_period)
+            .subquery(name)
+        )
+        row = db.session.execute(median_by(spans, "days")).first()
+        result[name] = (row.n, row.median) if row else (0, None)
+    return result
+
+
+NOTES = [
+    "Referrals are those sent in the period; partner organisations appear as PARTNER.",
+    "Working days exclude weekends and England and Wales bank holidays (the referral "
+    "clock's calendar); they are counted from the day after sending to the day of "
+    "acknowledgement or decision (same day = 0), using UTC dates.",
+    "In time: acknowledged on or before the acknowledge-by date. Overdue: not yet "
+    "acknowledged and past it. The share is in time / (in time + late + overdue).",
+]
+
+
+def _count(ctx: Context, in_period: list[Any]) -> BoroughCounts:
+    """Count referrals by route, status and acknowledgement, one GROUP BY per table."""
+    sender = sa.case((Referral.from_agency.in_(AGENCY_CODES), Referral.from_agency), else_=PARTNER)
+    base = (
+        sa.select(
+            Referral.borough,
+            sender.label("from_agency"),
+            bucket(Referral.to_agency, RECEIVERS, OTHER).label("to_agency"),
+            bucket(Referral.status, STATUSES, OTHER).label("status"),
+            _acknowledgement(ctx).label("acknowledgement"),
+        )
+        .where(*in_period)
+        .subquery("sent")
+    )
+    counts: BoroughCounts = {}
+    route = sa.select(base.c.borough, base.c.from_agency, base.c.to_agency, sa.func.count())
+    route = route.group_by(base.c.borough, base.c.from_agency, base.c.to_agency)
+    grouped(route, "referrals", ("from_agency", "to_agency"), counts)
+    return one_query_per_table(base, "referrals", ("status", "acknowledgement"), counts)
+
+
+def _figures(ctx: Context, published: Published, in_period: list[Any]) -> list[dict[str, Any]]:
+    """Return the share acknowledged in time and the median working days."""
+    medians = _medians(ctx, in_period)
+    threshold = ctx.scope.threshold
+    in_time = [cell("referrals", acknowledgement=ACKNOWLEDGEMENT[0])]
+    judged = [cell("referrals", acknowledgement=a) for a in JUDGED]
+    acknowledged = [cell("referrals", acknowledgement=a) for a in ACKNOWLEDGEMENT[:2]]
+    decided = [cell("referrals", status=s) for s in DECIDED]
+    return [
+        figure(
+            "acknowledged_in_time_share",
+            "Share of referrals acknowledged by their deadline",
+            "share",
+            share(published, in_time, judged, minimum=ctx.scope.minimum),
+        ),
+        figure(
+            "median_working_days_to_acknowledge",
+            "Median working days from sending to acknowledgement",
+            "median_working_days",
+            median(published, acknowledged, *medians["acknowledge"], minimum=threshold),
+        ),
+        figure(
+            "median_working_days_to_decide",
+            "Median working days from sending to acceptance or decline",
+            "median_working_days",
+            median(published, decided, *medians["decide"], minimum=threshold),
+        ),
+    ]
+
+
+def referrals_report(ctx: Context) -> Report:
+    """Count the period's referrals by route, status and timeliness; give median delays."""
+    sent = as_date(Referral.submitted_at)
+    in_period = [sent >= ctx.period.start, sent <= ctx.period.end, *in_scope(ctx, Referral.borough)]
+    published, layout = publish_counts(ctx, _layout, _count(ctx, in_period))
+    tables = [count_table(t, published) for t in layout.tables]
+    return Report(tables + _figures(ctx, published, in_period), NOTES)

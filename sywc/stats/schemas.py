@@ -1,0 +1,93 @@
+"""Shapes of the statistics requests and responses."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from sywc.stats.suppression import SUPPRESSED
+
+
+class StatsArgs(ma.Schema):
+    from_ = ma.fields.Date(
+        data_key="from",
+        metadata={
+            "description": "First day of the period (default: the first of the three "
+            "calendar months before this one). Board members get whole months."
+        },
+    )
+    to = ma.fields.Date(
+        metadata={
+            "description": "Last day of the period (default: the end of last month). Board "
+            "members get whole, completed months."
+        }
+    )
+    borough = ma.fields.String(
+        validate=validate.Length(min=1, max=16),
+        metadata={"description": "One of your boroughs (default: all of them, together)"},
+    )
+
+
+class WardStatsArgs(StatsArgs):
+    ward = ma.fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={
+            "description": "One ward of the borough (senior officers; board members get "
+            "the by-ward tables instead)"
+        },
+    )
+
+
+class StatsPeriodSchema(ma.Schema):
+    from_ = ma.fields.Date(data_key="from", attribute="from", required=True)
+    to = ma.fields.Date(required=True)
+    requested_from = ma.fields.Date(required=True)
+    requested_to = ma.fields.Date(required=True)
+    whole_months = ma.fields.Boolean(
+        required=True, metadata={"description": "True when snapped to whole calendar months"}
+    )
+
+
+class StatsSuppressionSchema(ma.Schema):
+    applied = ma.fields.Boolean(required=True)
+    threshold = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Counts from 1 to threshold - 1 are withheld"}
+    )
+    marker = ma.fields.String(
+        required=True, metadata={"description": f'How CSV shows a withheld value ("{SUPPRESSED}")'}
+    )
+
+
+class StatsRowSchema(ma.Schema):
+    key = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        metadata={"description": 'Dimension -> category; "all" marks a margin'},
+    )
+    value = ma.fields.Raw(
+        allow_none=True, metadata={"description": "Number, or null when withheld or undefined"}
+    )
+    suppressed = ma.fields.Boolean(metadata={"description": "True when withheld"})
+
+
+class StatsTableSchema(ma.Schema):
+    name = ma.fields.String()
+    title = ma.fields.String()
+    measure = ma.fields.String(
+        metadata={
+            "description": "count, share (0-1), median_days, median_working_days, "
+            "ratio or population"
+        }
+    )
+    dimensions = ma.fields.List(ma.fields.String())
+    rows = ma.fields.List(ma.fields.Nested(StatsRowSchema))
+    total = ma.fields.Raw(allow_none=True)
+    total_suppressed = ma.fields.Boolean()
+
+
+class StatsReportSchema(ma.Schema):
+    report = ma.fields.String()
+    period = ma.fields.Nested(StatsPeriodSchema)
+    boroughs = ma.fields.List(ma.fields.String())
+    ward = ma.fields.String(allow_none=True)
+    suppression = ma.fields.Nested(StatsSuppressionSchema)
+    notes = ma.fields.List(ma.fields.String())
+    tables = ma.fields.List(ma.fields.Nested(StatsTableSchema))

@@ -1,0 +1,147 @@
+"""Date arithmetic and medians written once for SQLite and PostgreSQL.
+
+Statistics are computed by the database (GROUP BY), so date differences, working days
+and medians must be SQL expressions that both databases evaluate the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+# A Monday long before any record: weekday arithmetic counts whole weeks from here.
+_MONDAY_EPOCH = date(1900, 1, 1)
+
+
+class as_date(FunctionElement[date]):
+    """The UTC calendar date of a stored timestamp."""
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+@compiles(as_date)
+def _as_date_default(element: as_date, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+@compiles(as_date, "sqlite")
+def _as_date_sqlite(element: as_date, compiler: Any, **kw: Any) -> str:
+    # CAST(... AS DATE) in SQLite keeps only the year, as a number.
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+class add_days(FunctionElement[date]):
+    """A date plus a whole number of days."""
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+@compiles(add_days)
+def _add_days_default(element: add_days, compiler: Any, **kw: Any) -> str:
+    day, days = list(element.clauses)
+    return f"({compiler.process(day, **kw)} + {compiler.process(days, **kw)})"
+
+
+@compiles(add_days, "sqlite")
+def _add_days_sqlite(element: add_days, compiler: Any, **kw: Any) -> str:
+    day, days = list(element.clauses)
+    return (
+        f"date({compiler.process(day, **kw)}, printf('%+d days', {compiler.process(days, **kw)}))"
+    )
+
+
+class days_between(FunctionElement[int]):
+    """Whole days from the second date to the first (later - earlier)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(days_between)
+def _days_between_default(element: days_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    return f"({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    return (
+        f"CAST(julianday({compiler.process(later, **kw)}) - "
+        f"julianday({compiler.process(earlier, **kw)}) AS INTEGER)"
+    )
+
+
+def day(value: date) -> ColumnElement[date]:
+    """Bind a date so both databases compare and subtract it as a date."""
+    return sa.literal(value, sa.Date())
+
+
+def _weekdays_to(day_expr: Any) -> ColumnElement[int]:
+    """Count the weekdays from the epoch Monday up to and including the given date."""
+    offset = days_between(day_expr, day(_MONDAY_EPOCH))
+    in_week = offset % 7
+    return 5 * (offset // 7) + sa.case((in_week >= 5, 5), else_=in_week + 1)
+
+
+def working_days(start: Any, end: Any, holidays: Iterable[date]) -> ColumnElement[int]:
+    """Count working days after `start` up to and including `end` (weekdays less bank holidays)."""
+    weekdays = _weekdays_to(end) - _weekdays_to(start)
+    weekday_holidays = sorted(h for h in set(holidays) if h.weekday() < 5)
+    if not weekday_holidays:
+        return weekdays
+    # A sum of comparisons keeps the calendar inside the one statement, on both databases.
+    taken = sum(
+        (sa.case((sa.and_(start < day(h), day(h) <= end), 1), else_=0) for h in weekday_holidays),
+        start=sa.literal(0),
+    )
+    return weekdays - taken
+
+
+def median_by(values: sa.Subquery, value: str, groups: Iterable[str] = ()) -> sa.Select[Any]:
+    """Select (groups..., n, median) over a subquery, with window functions both databases have."""
+    groups = list(groups)
+    partition = [values.c[g] for g in groups]
+    ranked = sa.select(
+        *partition,
+        values.c[value].label("v"),
+        sa.func.row_number()
+        .over(partition_by=partition or None, order_by=values.c[value])
+        .label("rn"),
+        sa.func.count().over(partition_by=partition or None).label("n"),
+    ).subquery("ranked")
+    middle = sa.or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
+    keys = [ranked.c[g] for g in groups]
+    return (
+        sa.select(
+            *keys,
+            sa.func.max(ranked.c.n).label("n"),
+            sa.func.avg(sa.cast(ranked.c.v, sa.Float)).label("median"),
+        )
+        .where(middle)
+        .group_by(*keys)
+    )
+
+
+class month_of(FunctionElement[str]):
+    """The calendar month (UTC) of a timestamp, as YYYY-MM."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(month_of)
+def _month_of_default(element: month_of, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element: month_of, compiler: Any, **kw: Any) -> str:
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"

@@ -1,0 +1,95 @@
+"""GET /stats/incidents and /stats/pvs: figures with known answers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from sywc.extensions import db
+from tests import factories as f
+from tests.stats.conftest import QUARTER, fetch, table, values
+
+
+@pytest.fixture
+def incidents(app, senior):
+    with app.app_context():
+        y1, y2, y3 = (f.youth().id for _ in range(3))
+        by = senior.id
+        first = f.incident(created_by_id=by, occurred_at=f.at(date(2026, 2, 10), 22),
+                           youths=[(y1, "victim"), (y2, "suspect")])  # fmt: skip
+        f.incident(created_by_id=by, occurred_at=f.at(date(2026, 2, 20)), type="robbery",
+                   ward="harrow_road", youths=[(y1, "victim"), (y3, "witness")])  # fmt: skip
+        third = f.incident(created_by_id=by, occurred_at=f.at(date(2026, 3, 5)),
+                           youths=[(y2, "victim")])  # fmt: skip
+        f.incident(created_by_id=by, occurred_at=f.at(date(2026, 1, 15)), type="assault",
+                   borough="RBKC", ward="colville")  # fmt: skip
+        later = f.incident(created_by_id=by, occurred_at=f.at(date(2026, 4, 2)))
+        meeting = f.meeting(incident_id=first.id, chair_id=by, held_at=f.at(date(2026, 2, 12)))
+        for kind, due, status, done in (
+            ("engage", date(2026, 2, 20), "done", date(2026, 2, 19)),
+            ("divert", date(2026, 2, 25), "done", date(2026, 3, 1)),
+            ("safeguard", date(2026, 3, 30), "open", None),
+            ("enforce", date(2026, 4, 30), "open", None),
+            ("communicate", date(2026, 3, 1), "cancelled", None),
+        ):
+            f.action(meeting_id=meeting.id, owner_id=by, created_by_id=by, type=kind, due_on=due,
+                     status=status, completed_at=f.at(done) if done else None)  # fmt: skip
+        second = f.meeting(incident_id=third.id, chair_id=by, held_at=f.at(date(2026, 3, 9)))
+        f.action(meeting_id=second.id, owner_id=by, created_by_id=by, due_on=date(2026, 3, 20),
+                 status="done", completed_at=f.at(date(2026, 3, 20), 16))  # fmt: skip
+        f.meeting(incident_id=later.id, chair_id=by, held_at=f.at(date(2026, 4, 4)))
+        db.session.commit()
+
+
+def test_incidents_by_month_ward_and_type(client, senior, incidents):
+    body = fetch(client, "incidents", senior, **QUARTER)
+
+    assert values(body, "by_month") == {"2026-01": 1, "2026-02": 2, "2026-03": 1}
+    wards = values(body, "by_ward")
+    assert (wards["church_street"], wards["harrow_road"], wards["colville"]) == (2, 1, 1)
+    assert values(body, "by_type") == {
+        "stabbing": 2, "shooting": 0, "assault": 1, "robbery": 1, "other": 0,
+    }  # fmt: skip
+    assert table(body, "by_type")["total"] == 4
+
+
+def test_young_people_involved_by_role(client, senior, incidents):
+    body = fetch(client, "incidents", senior, **QUARTER)
+
+    # Victim twice counts once; a suspect who was later a victim counts under both.
+    assert values(body, "involved_by_role") == {
+        "victim": 2, "suspect": 1, "witness": 1, "associate": 0,
+    }  # fmt: skip
+
+
+def test_a_ward_filter_counts_that_ward_only(client, senior, incidents):
+    body = fetch(client, "incidents", senior, ward="church_street", **QUARTER)
+
+    assert table(body, "by_type")["total"] == 2
+    assert values(body, "involved_by_role")["victim"] == 2
+
+
+def test_pvs_meetings_and_their_actions(client, senior, incidents):
+    body = fetch(client, "pvs", senior, **QUARTER)
+
+    assert values(body, "meetings_by_incident_type")["stabbing"] == 2
+    assert table(body, "meetings_by_incident_type")["total"] == 2
+    assert table(body, "median_days_incident_to_meeting")["total"] == 3.0
+    grid = values(body, "actions_by_type_and_outcome")
+    assert grid["engage", "done_on_time"] == 2
+    assert grid["divert", "done_late"] == 1
+    assert grid["safeguard", "open_overdue"] == 1
+    assert grid["enforce", "open_not_due"] == 1
+    assert grid["communicate", "cancelled"] == 1
+    assert table(body, "actions_by_type_and_outcome")["total"] == 6
+    shares = values(body, "actions_done_on_time_share")
+    assert (shares["engage"], shares["divert"], shares["safeguard"]) == (1.0, 0.0, 0.0)
+    assert shares["enforce"] is None
+    assert table(body, "actions_done_on_time_share")["total"] == 0.5
+
+
+def test_no_incidents_gives_zeros(client, senior):
+    for name in ("incidents", "pvs"):
+        body = fetch(client, name, senior, **QUARTER)
+        assert all(t["total"] in (0, None) for t in body["tables"]), name
