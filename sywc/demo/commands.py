@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from datetime import datetime
 
 import click
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from sywc.users.models import User
 STEPS = (users.build, youths.build, referrals.build, incidents.build, alerts.build)
 
 
-def build_demo(*, n_youths: int, seed: int, now=None) -> DemoContext:
+def build_demo(*, n_youths: int, seed: int, now: datetime | None = None) -> DemoContext:
     """Build the whole demo partnership in one transaction."""
     ctx = DemoContext(
         session=db.session(), rng=random.Random(seed), now=now or clock.utcnow(), n_youths=n_youths
@@ -44,3 +45,7 @@ def demo_data_command(n_youths: int, seed: int) -> None:
     click.echo(f"\nDemo logins (password for every demo account: {DEMO_PASSWORD}):")
     for login in ctx.logins:
         click.echo(f"  {login['username']:<24} {login['role']}")
+    if ctx.partner:
+        click.echo(f"\nDemo partner system ({ctx.partner['name']}), shown this once:")
+        click.echo(json.dumps({"client_id": ctx.partner["client_id"],
+                               "client_secret": ctx.partner["client_secret"]}))
