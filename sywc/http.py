@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import current_app, request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from sywc.errors import (
     PayloadTooLarge,
@@ -90,7 +90,12 @@ class Page:
 
 
 def paginate(
-    session: Session, stmt: sa.Select[Any], *, page: int, limit: int, scalars: bool = True
+    session: Session | scoped_session[Any],
+    stmt: sa.Select[Any],
+    *,
+    page: int,
+    limit: int,
+    scalars: bool = True,
 ) -> Page:
     """Run `stmt` for one page (it must carry a total order) and count its matches."""
     counted = stmt.order_by(None).limit(COUNT_CAP + 1).subquery()

@@ -41,7 +41,8 @@ class AuditEvent(db.Model):
 
 
 class AuditEventRecord(db.Model):
-    """Each record an event touched, so 'who saw this child' is one indexed query."""
+    """Each record a many-record event (a list page) named, so 'who saw this child' is one
+    indexed query; an event about one record carries it in its own columns."""
 
     __tablename__ = "audit_event_records"
 

@@ -133,11 +133,12 @@ def _seal(session: Session) -> None:
         row = {**item, "id": last_id + offset, "prev_hash": prev}
         row["hash"] = prev = event_hash(row)
         rows.append(row)
-        targets = row["record_ids"] or ([row["record_id"]] if row["record_id"] else [])
-        if row["record_type"]:
+        # An event about one record is found by its own indexed columns; only events
+        # naming several (a list page) need a row per record.
+        if row["record_type"] and row["record_ids"]:
             links.extend(
                 {"event_id": row["id"], "record_type": row["record_type"], "record_id": rid}
-                for rid in dict.fromkeys(targets)
+                for rid in dict.fromkeys(row["record_ids"])
             )
     session.execute(sa.insert(AuditEvent), rows)
     if links:
@@ -208,10 +209,13 @@ def list_events(*, filters: dict[str, Any], page: int, limit: int) -> Page:
             stmt = stmt.where(getattr(AuditEvent, key) == filters[key])
     if "record_id" in filters:
         stmt = stmt.where(
-            sa.exists().where(
-                AuditEventRecord.event_id == AuditEvent.id,
-                AuditEventRecord.record_type == filters["record_type"],
-                AuditEventRecord.record_id == filters["record_id"],
+            sa.or_(
+                AuditEvent.record_id == filters["record_id"],
+                sa.exists().where(
+                    AuditEventRecord.event_id == AuditEvent.id,
+                    AuditEventRecord.record_type == filters["record_type"],
+                    AuditEventRecord.record_id == filters["record_id"],
+                ),
             )
         )
     if "from_" in filters:

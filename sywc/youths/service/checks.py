@@ -54,8 +54,10 @@ def _working_officers(user_ids: Iterable[int], borough: str) -> dict[int, str | 
     return {row.id: row.agency for row in rows}
 
 
-def check_lead_officer(officer_id: int, *, agency: str, borough: str) -> None:
+def check_lead_officer(officer_id: int | None, *, agency: str, borough: str) -> None:
     """The lead officer is an active officer of the lead agency working in the borough."""
+    if officer_id is None:
+        raise ValidationFailed.field("lead_officer_id", "Name the lead officer.")
     found = _working_officers([officer_id], borough)
     if officer_id not in found:
         raise ValidationFailed.field(

@@ -46,7 +46,7 @@ def create_youth(*, principal: Principal, data: dict[str, Any], now: datetime) -
 
 
 # What a caller from another domain may leave out (the API schema fills these in).
-_OPTIONAL = {
+_OPTIONAL: dict[str, Any] = {
     "ethnicity": "not_known",
     "address": None,
     "flags": [],
@@ -181,6 +181,10 @@ def update_youth(
     youth = policies.get_visible_youth(principal, youth_id, for_update=True)
     check_version(youth.version, expected_version)
     _check_changes(youth, changes, today=now.date())
+    details: dict[str, Any] = {"changed": sorted(changes)}
+    if changes.get("cohort_reason", youth.cohort_reason) != youth.cohort_reason:
+        # Victim, at risk or perpetrator: a relabelling must stay traceable, old and new.
+        details["cohort_reason"] = {"from": youth.cohort_reason, "to": changes["cohort_reason"]}
     for name in (*_PERSON_FIELDS, "review_by"):
         if name in changes:
             setattr(youth, name, changes[name])
@@ -194,7 +198,7 @@ def update_youth(
         record_id=youth.id,
         actor=principal,
         now=now,
-        details={"changed": sorted(changes)},
+        details=details,
     )
     db.session.commit()
     return youth
