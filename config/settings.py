@@ -54,7 +54,8 @@ class Settings:
             "DEBUG": self.DEBUG,
             "TESTING": self.TESTING,
             "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{sqlite_path}"),
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            # Errors never quote a statement's values: they are a child's details.
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
             "SQLALCHEMY_RECORD_QUERIES": False,
             "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
             # JSON: keep the order the schemas give, and never escape to ASCII-only.

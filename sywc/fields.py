@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +30,36 @@ class Moment(ma.fields.AwareDateTime):
             return moment.astimezone(UTC)
         except (OverflowError, ValueError) as error:
             raise ma.ValidationError("Not a representable date and time.") from error
+
+
+# PostgreSQL cannot store a NUL character in text, and an unpaired surrogate cannot be
+# encoded as UTF-8 at all: either would fail in the database driver, after the checks.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_TEXT = "Must not contain NUL characters or unpaired surrogates."
+
+
+def unstorable_text(data: Any) -> Any:
+    """Return marshmallow-style errors naming every string in `data` that cannot be stored.
+
+    `data` is a parsed JSON body or a query string (a werkzeug MultiDict); None when clean.
+    """
+    if isinstance(data, str):
+        return [UNSTORABLE_TEXT] if _UNSTORABLE.search(data) else None
+    lists = getattr(data, "lists", None)
+    if callable(lists):
+        data = {key: values[0] if len(values) == 1 else values for key, values in lists()}
+    if isinstance(data, Mapping):
+        pairs: Any = data.items()
+    elif isinstance(data, list):
+        pairs = enumerate(data)
+    else:
+        return None
+    errors = {}
+    for key, value in pairs:
+        found = unstorable_text(value) or unstorable_text(key)
+        if found:
+            errors[key] = found
+    return errors or None
 
 
 class IdConverter(IntegerConverter):

@@ -11,13 +11,56 @@ import logging
 import re
 import sys
 import time
+import traceback
 import uuid
+from types import TracebackType
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
+from sqlalchemy.exc import StatementError
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+# Drivers whose error messages quote the statement's values (PostgreSQL's DETAIL gives a
+# failing row whole: a child's name, date of birth, address).
+_DRIVER_MODULES = frozenset({"psycopg", "psycopg2", "sqlite3"})
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+
+def _database_errors(error: BaseException | None) -> list[BaseException]:
+    """Return the database errors in an exception's chain (cause or context)."""
+    found, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        driver = type(error).__module__.split(".")[0] in _DRIVER_MODULES
+        if driver or isinstance(error, StatementError):
+            found.append(error)
+        error = error.__cause__ or error.__context__ or getattr(error, "orig", None)
+    return found
+
+
+def _describe(error: BaseException) -> str:
+    """Name an error by its class, SQLSTATE and constraint: codes only, never values."""
+    kind = type(error)
+    facts = {
+        "sqlstate": getattr(error, "sqlstate", None),
+        "constraint": getattr(getattr(error, "diag", None), "constraint_name", None),
+    }
+    known = ", ".join(f"{name} {value}" for name, value in facts.items() if value)
+    return f"{kind.__module__}.{kind.__qualname__}" + (f" ({known})" if known else "")
+
+
+def format_exception(exc_info: ExcInfo) -> str:
+    """Format a traceback; a database error's message is withheld, since it quotes data."""
+    errors = _database_errors(exc_info[1])
+    if not errors:
+        return "".join(traceback.format_exception(*exc_info)).rstrip("\n")
+    stack = "".join(traceback.format_tb(exc_info[2]))
+    chain = "; ".join(_describe(error) for error in errors)
+    return (
+        f"Traceback (most recent call last):\n{stack}{type(exc_info[1]).__name__}: "
+        f"message withheld (it may quote personal data): {chain}"
+    )
 
 
 class JsonFormatter(logging.Formatter):
@@ -32,7 +75,7 @@ class JsonFormatter(logging.Formatter):
             entry["request_id"] = g.get("request_id")
         entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = format_exception(record.exc_info)  # type: ignore[arg-type]
         return json.dumps(entry, default=str)
 
 

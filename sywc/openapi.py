@@ -7,6 +7,7 @@ permission it needs and the roles that hold it, from the same table the service 
 from __future__ import annotations
 
 import http
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
 
+from sywc.fields import unstorable_text
 from sywc.permissions import Permission, roles_with
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -64,6 +66,27 @@ class StrictParser(FlaskParser):
         "query": ma.RAISE,
         "querystring": ma.RAISE,
     }
+
+    def _raw_load_json(self, req: Any) -> Any:
+        """Parse a JSON body; one nested past the decoder's reach is malformed (400)."""
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            # Nesting deeper than the decoder follows is malformed JSON, not a server fault.
+            return self._handle_invalid_json_error(
+                json.JSONDecodeError("Nested too deeply.", "[", 0), req
+            )
+
+    def pre_load(self, location_data: Any, *, schema: ma.Schema, req: Any, location: str) -> Any:
+        """Refuse text the database cannot store, naming the field, before any schema runs."""
+        try:
+            errors = unstorable_text(location_data)
+        except RecursionError:
+            # No request schema nests deeply: a body that does is refused whole.
+            raise ma.ValidationError({"_body": ["Nested too deeply."]}) from None
+        if errors:
+            raise ma.ValidationError(errors)
+        return location_data
 
 
 class SywcBlueprint(Blueprint):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sywc import create_app
 from sywc.extensions import db
 from sywc.users.models import User
-from tests.conftest import BACKEND, assert_problem
+from tests.conftest import assert_problem
 
 
 def test_400_malformed_json(client, admin):
@@ -130,11 +130,9 @@ def test_request_id_echoed_or_generated(client, request_id):
 
 def test_out_of_range_values_are_client_errors(client, admin, auditor):
     assert_problem(client.get("/api/v1/users/99999999999", headers=admin.headers), 404)
+    # No 32-bit id is that large: refused by its type, naming it, on either database.
     big = client.get("/api/v1/audit-events?actor_id=99999999999", headers=auditor.headers)
-    if BACKEND == "postgresql":  # a 32-bit column cannot be compared with it there
-        assert_problem(big, 422)
-    else:
-        assert big.get_json()["items"] == []
+    assert_problem(big, 422, "actor_id")
     far = client.get(
         "/api/v1/audit-events?from=0001-01-01T00:00:00%2B14:00", headers=auditor.headers
     )

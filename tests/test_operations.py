@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
+import sys
 
 import pytest
+import sqlalchemy as sa
 
 from config.settings import ConfigurationError, load_settings
 from sywc import create_app
+from sywc.extensions import db
 from sywc.logs import JsonFormatter
 
 
@@ -59,3 +63,53 @@ def test_access_log_is_json_without_query_strings(app, client, admin, caplog):
     assert line["status"] == 200
     assert line["request_id"] == "log-check-1"
     assert "role=officer" not in json.dumps(line)
+
+
+def test_statement_errors_never_quote_their_values(app):
+    with app.app_context():
+        with pytest.raises(sa.exc.DBAPIError) as caught:
+            db.session.execute(
+                sa.text("INSERT INTO no_such_table VALUES (:name)"), {"name": "Jordan Examplewood"}
+            )
+        db.session.rollback()
+    assert "Examplewood" not in str(caught.value)
+
+
+def test_a_database_error_is_logged_with_its_stack_but_not_its_message(database_url, caplog):
+    # PostgreSQL's DETAIL quotes a failing row whole: a child's name and date of birth.
+    detail = "Failing row contains (Jordan, Examplewood, 2010-05-01)."
+    values = {"first_name": "Jordan"}
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, env="test")
+
+    def fail() -> None:
+        cause = sqlite3.IntegrityError(f"CHECK constraint failed: gender\nDETAIL:  {detail}")
+        raise sa.exc.IntegrityError("INSERT INTO youths ...", values, cause)
+
+    fail._sywc_permission = "public"  # type: ignore[attr-defined]
+    app.add_url_rule("/api/v1/failing", "failing", fail)
+    logger = logging.getLogger("sywc")
+    logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.ERROR, logger="sywc"):
+            response = app.test_client().get("/api/v1/failing")
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert response.status_code == 500
+    assert b"Jordan" not in response.data
+    [record] = [r for r in caplog.records if r.name == "sywc.errors"]
+    line = json.loads(JsonFormatter().format(record))
+    assert "Jordan" not in json.dumps(line)
+    assert "2010-05-01" not in json.dumps(line)
+    assert "in fail" in line["exception"]  # where it failed is kept
+    assert "sqlalchemy.exc.IntegrityError" in line["exception"]
+    assert "sqlite3.IntegrityError" in line["exception"]
+
+
+def test_other_errors_are_logged_whole():
+    try:
+        raise ValueError("an ordinary message")
+    except ValueError:
+        record = logging.LogRecord("sywc.errors", logging.ERROR, "", 0, "x", None, sys.exc_info())
+    assert (
+        "ValueError: an ordinary message" in json.loads(JsonFormatter().format(record))["exception"]
+    )

@@ -7,6 +7,7 @@ from config.reference import AGENCY_CODES, BOROUGH_CODES
 from sywc import clock
 from sywc.alerts.enums import UNRESOLVED, AlertStatus, AlertType, JobOutcome
 from sywc.alerts.service import SORTS, days_overdue
+from sywc.fields import ID_RANGE
 from sywc.http import PageArgs
 
 
@@ -52,11 +53,12 @@ class AlertListArgs(PageArgs):
     type = ma.fields.String(validate=validate.OneOf([str(t) for t in AlertType]))
     status = ma.fields.List(
         ma.fields.String(validate=validate.OneOf([str(s) for s in AlertStatus])),
+        validate=validate.Length(max=len(AlertStatus)),
         metadata={
             "description": f"Repeatable; default: the unresolved ones ({', '.join(UNRESOLVED)})"
         },
     )
-    youth_id = ma.fields.Integer(validate=validate.Range(min=1))
+    youth_id = ma.fields.Integer(validate=ID_RANGE)
     agency = ma.fields.String(validate=validate.OneOf(sorted(AGENCY_CODES)))
     borough = ma.fields.String(validate=validate.OneOf(sorted(BOROUGH_CODES)))
     escalation_level = ma.fields.Integer(validate=validate.Range(min=1, max=2))

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from sywc.fields import Moment
+from sywc.fields import ID_RANGE, Moment
 from sywc.http import PageArgs
 
 
@@ -27,7 +27,7 @@ class AuditEventSchema(ma.Schema):
 
 
 class AuditFilterArgs(PageArgs):
-    actor_id = ma.fields.Integer()
+    actor_id = ma.fields.Integer(validate=ID_RANGE)
     actor_type = ma.fields.String(
         validate=validate.OneOf(["user", "partner", "system", "anonymous"])
     )

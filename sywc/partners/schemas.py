@@ -30,9 +30,11 @@ class PartnerClientCreateSchema(ma.Schema):
 
 class PartnerClientUpdateSchema(ma.Schema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
-    scopes = ma.fields.List(ma.fields.String(validate=_SCOPES), validate=validate.Length(min=1))
+    scopes = ma.fields.List(
+        ma.fields.String(validate=_SCOPES), validate=validate.Length(min=1, max=8)
+    )
     allowed_agencies = ma.fields.List(
-        ma.fields.String(validate=_AGENCIES), validate=validate.Length(min=1)
+        ma.fields.String(validate=_AGENCIES), validate=validate.Length(min=1, max=16)
     )
     boroughs = ma.fields.List(
         ma.fields.String(validate=_BOROUGHS), validate=validate.Length(min=1, max=64)

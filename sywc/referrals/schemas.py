@@ -13,6 +13,7 @@ from config.reference import (
     REASON_CODE_VALUES,
     REFERRAL_RECEIVING_AGENCIES,
 )
+from sywc.fields import ID_RANGE, id_field
 from sywc.http import PageArgs
 from sywc.referrals.enums import REQUESTABLE_ACTIONS, LawfulBasis, ReferralStatus, Urgency
 from sywc.referrals.workflow import REASON_REQUIRED
@@ -58,9 +59,7 @@ class ReferralCreateSchema(ma.Schema):
         validate=_one_of(BOROUGH_CODES),
         metadata={"description": "Required with `subject`; defaults to the young person's"},
     )
-    youth_id = ma.fields.Integer(
-        strict=True,
-        validate=validate.Range(min=1),
+    youth_id = id_field(
         metadata={"description": "Officers: the cohort record. Give this or `subject`."},
     )
     subject = ma.fields.Nested(
@@ -140,7 +139,7 @@ class TransitionRequestSchema(ma.Schema):
 
 
 class MatchRequestSchema(ma.Schema):
-    youth_id = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    youth_id = id_field(required=True)
 
 
 _SORTS = ("-submitted_at", "submitted_at", "acknowledge_by", "-acknowledge_by")
@@ -150,9 +149,7 @@ class ReferralListArgs(PageArgs):
     to_agency = ma.fields.String(validate=_one_of(AGENCY_CODES))
     from_agency = ma.fields.String(validate=_one_of(AGENCY_CODES))
     status = ma.fields.String(validate=_one_of(ReferralStatus))
-    youth_id = ma.fields.Integer(
-        validate=validate.Range(min=1), metadata={"description": "Officers only"}
-    )
+    youth_id = ma.fields.Integer(validate=ID_RANGE, metadata={"description": "Officers only"})
     overdue = ma.fields.Boolean(
         metadata={"description": "Submitted and not acknowledged by its deadline"}
     )

@@ -14,6 +14,7 @@ from sywc.auth.models import PartnerClient
 from sywc.errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from sywc.extensions import db
 from sywc.http import Page, paginate
+from sywc.incidents.people import record_youths
 from sywc.referrals import idempotency
 from sywc.referrals.clock import ClockSettings, acknowledge_by, local_today
 from sywc.referrals.enums import Action, ReferralStatus
@@ -246,11 +247,22 @@ def get_referral(*, principal: Principal, referral_id: int, now: datetime) -> An
     """Read one referral (as the caller may see it); the read is audited."""
     referral = get_visible_referral(principal, referral_id)
     audit.record("referral_read", record_type="referral", record_id=referral.id, now=now)
+    _record_youths_shown([referral], principal, now=now)
     db.session.commit()
     return shown_to(referral, principal)
 
 
-_ORDER = {
+def _record_youths_shown(referrals: list[Referral], principal: Principal, *, now: datetime) -> None:
+    # Officers see the young person's record id and details: "who saw this child" must
+    # find these reads too. A partner's view names no young person.
+    if not principal.is_partner:
+        youth_ids = [r.youth_id for r in referrals if r.youth_id is not None]
+        record_youths(
+            "youths_shown", youth_ids, via="referral", via_ids=[r.id for r in referrals], now=now
+        )
+
+
+_ORDER: dict[str, tuple[Any, ...]] = {
     "-submitted_at": (Referral.submitted_at.desc(), Referral.id.desc()),
     "submitted_at": (Referral.submitted_at.asc(), Referral.id.asc()),
     "acknowledge_by": (Referral.acknowledge_by.asc(), Referral.id.asc()),
@@ -286,6 +298,7 @@ def list_referrals(
         now=now,
         details={"filters": {k: str(v) for k, v in filters.items()}, "sort": sort},
     )
+    _record_youths_shown(result.items, principal, now=now)
     db.session.commit()
     result.items = [shown_to(r, principal) for r in result.items]
     return result

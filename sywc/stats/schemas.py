@@ -1,24 +1,32 @@
 """Shapes of the statistics requests and responses."""
 
+from datetime import date
+
 import marshmallow as ma
 from marshmallow import validate
 
 from sywc.stats.suppression import SUPPRESSED
 
+# Periods are computed with calendar arithmetic (ages, whole months, five-year limits);
+# dates near the ends of the calendar would overflow it, and no record is dated there.
+PERIOD_BOUNDS = validate.Range(min=date(1900, 1, 1), max=date(2999, 12, 31))
+
 
 class StatsArgs(ma.Schema):
     from_ = ma.fields.Date(
         data_key="from",
+        validate=PERIOD_BOUNDS,
         metadata={
             "description": "First day of the period (default: the first of the three "
             "calendar months before this one). Board members get whole months."
         },
     )
     to = ma.fields.Date(
+        validate=PERIOD_BOUNDS,
         metadata={
             "description": "Last day of the period (default: the end of last month). Board "
             "members get whole, completed months."
-        }
+        },
     )
     borough = ma.fields.String(
         validate=validate.Length(min=1, max=16),

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from config.reference import AGENCY_CODES, BOROUGH_CODES
+from sywc.fields import Moment
 from sywc.http import PageArgs
 from sywc.youths.enums import Rag, VisitOutcome
 from sywc.youths.fields import ID_RANGE, code, free_text
@@ -20,7 +21,7 @@ def _distinct(values: list[int]) -> None:
 
 
 class VisitCreateSchema(ma.Schema):
-    visited_at = ma.fields.AwareDateTime(
+    visited_at = Moment(
         required=True,
         metadata={
             "description": "When, with a UTC offset; not in the future (5 minutes' "

@@ -256,3 +256,16 @@ def test_a_request_waiting_too_long_on_the_key_is_409(app, client, make_partner,
         engine.dispose()
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Referral)) == 1
+
+
+def test_the_purge_is_audited_with_a_count_only(app):
+    now = clock.utcnow()
+    _insert_key(app, "user:1", "stale", expires_at=now - timedelta(minutes=5))
+    _insert_key(app, "user:1", "fresh", expires_at=now + timedelta(hours=1))
+    with app.app_context():
+        run_job(IDEMPOTENCY_PURGE, now=now)
+    [event] = audit_actions(app, action="idempotency_keys_purged")
+    assert (event.actor_type, event.details) == ("system", {"purged": 1})
+    with app.app_context():
+        run_job(IDEMPOTENCY_PURGE, now=now)  # nothing left to purge: nothing to record
+    assert len(audit_actions(app, action="idempotency_keys_purged")) == 1

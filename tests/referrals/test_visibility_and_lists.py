@@ -74,6 +74,27 @@ def test_partner_sees_only_its_own_referrals(app, client, make_partner, make_use
     assert [(e.actor_type, e.actor_id) for e in reads] == [("partner", mine.id)] * 2
 
 
+def test_reads_name_the_young_people_shown_so_a_childs_reads_are_answerable(
+    app, client, make_user, make_partner
+):
+    youth_id = add_youth(app)
+    matched = add_referral(app, youth_id=youth_id)
+    unmatched = add_referral(app, youth_id=None)
+    officer = make_user("officer", "IGXU")
+    assert client.get(f"{URL}/{matched}", headers=officer.headers).status_code == 200
+    assert client.get(f"{URL}/{unmatched}", headers=officer.headers).status_code == 200
+    assert len(client.get(URL, headers=officer.headers).get_json()["items"]) == 2
+    shown = audit_actions(app, action="youths_shown", actor_id=officer.id)
+    assert [(e.record_type, e.record_ids, e.details) for e in shown] == [
+        ("youth", [str(youth_id)], {"via": "referral", "via_ids": [matched]}),
+        ("youth", [str(youth_id)], {"via": "referral", "via_ids": sorted([matched, unmatched])}),
+    ]
+    # A partner's view names no young person, so its reads name none either.
+    partner = make_partner()
+    client.get(URL, headers=partner.headers)
+    assert audit_actions(app, action="youths_shown", actor_type="partner") == []
+
+
 def test_partner_cannot_filter_by_youth(app, client, make_partner):
     partner = make_partner()
     assert_problem(client.get(f"{URL}?youth_id=1", headers=partner.headers), 422, "youth_id")

@@ -135,6 +135,26 @@ def test_patch_needs_if_match_and_refuses_a_stale_one(app, client, officer):
     assert event.details == {"changed": ["first_name", "flags", "other_cohorts"]}
 
 
+def test_a_changed_cohort_reason_is_audited_from_and_to(app, client, officer):
+    # Victim relabelled as perpetrator: the trail must show what it was, not only that it moved.
+    created = create_youth(client, officer, cohort_reason="victim")
+    path = f"/api/v1/youths/{created['id']}"
+    headers = {**officer.headers, "If-Match": f'"{created["version"]}"'}
+    changed = client.patch(path, json={"cohort_reason": "perpetrator"}, headers=headers)
+    assert changed.status_code == 200
+    headers["If-Match"] = changed.headers["ETag"]
+    same = client.patch(
+        path, json={"cohort_reason": "perpetrator", "gender": "female"}, headers=headers
+    )
+    assert same.status_code == 200
+    first, second = audit_actions(app, action="youth_updated")
+    assert first.details == {
+        "changed": ["cohort_reason"],
+        "cohort_reason": {"from": "victim", "to": "perpetrator"},
+    }
+    assert second.details == {"changed": ["cohort_reason", "gender"]}
+
+
 def test_patch_moves_review_by_within_bounds_only(client, officer):
     created = create_youth(client, officer)
     path = f"/api/v1/youths/{created['id']}"

@@ -1,0 +1,354 @@
+"""Input the database cannot hold is a 422 naming the field, on every route; never a 500.
+
+NUL characters (PostgreSQL refuses them in text) and unpaired surrogates (not encodable
+as UTF-8) are refused before any schema or service runs; ids beyond 32 bits, instants
+beyond the calendar and periods beyond the statistics' arithmetic are refused by type.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import marshmallow as ma
+import pytest
+import sqlalchemy as sa
+
+from sywc import clock
+from sywc.extensions import db
+from sywc.openapi import StrictParser
+from tests import factories
+from tests.conftest import assert_problem
+
+BAD = "«BAD»"  # replaced by each unstorable string in turn
+UNSTORABLE = {"nul": "before\x00after", "surrogate": "before\ud800after"}
+TABLES = (
+    "audit_events",
+    "incidents",
+    "referrals",
+    "referral_transitions",
+    "pvs_meetings",
+    "pvs_actions",
+    "visits",
+    "users",
+    "partner_clients",
+)
+
+
+def _counts(app: Any) -> dict[str, int]:
+    with app.app_context():
+        return {
+            table: db.session.scalar(sa.text(f"SELECT count(*) FROM {table}")) for table in TABLES
+        }
+
+
+@pytest.fixture
+def scene(app, make_user, admin, auditor):
+    """A WCC record of each kind, its officer and chair, an admin and an auditor."""
+    officer = make_user("officer", "MPS")
+    chair = make_user("senior_officer", "MPS")
+    with app.app_context():
+        youth = factories.youth(lead_officer_id=officer.id)
+        referral = factories.referral(youth_id=youth.id, created_by_id=officer.id)
+        incident = factories.incident(created_by_id=officer.id)
+        meeting = factories.meeting(incident_id=incident.id, chair_id=chair.id)
+        action = factories.action(
+            meeting_id=meeting.id, owner_id=officer.id, created_by_id=officer.id
+        )
+        db.session.commit()
+        ids = {
+            "youth": youth.id,
+            "referral": referral.id,
+            "incident": incident.id,
+            "meeting": meeting.id,
+            "action": action.id,
+        }
+    accounts = {"officer": officer, "chair": chair, "admin": admin, "auditor": auditor}
+    return ids, accounts
+
+
+def _referral(**changes: Any) -> dict[str, Any]:
+    body = {
+        "borough": "WCC",
+        "subject": {"first_name": "Sam", "last_name": "Example", "date_of_birth": "2010-05-01"},
+        "to_agency": "IGXU",
+        "reason_codes": ["criminal_exploitation"],
+        "urgency": "standard",
+        "summary": "Concern",
+        "lawful_basis": "public_task",
+    }
+    body.update(changes)
+    return body
+
+
+def _incident(**changes: Any) -> dict[str, Any]:
+    body = {
+        "borough": "WCC",
+        "occurred_at": (clock.utcnow() - timedelta(hours=1)).isoformat(),
+        "type": "stabbing",
+        "ward": "church_street",
+        "summary": "A stabbing",
+    }
+    body.update(changes)
+    return body
+
+
+# (who, method, path, body with BAD somewhere, the field the 422 must name)
+BODIES = [
+    ("officer", "POST", "/api/v1/incidents", _incident(summary=BAD), "summary"),
+    ("officer", "POST", "/api/v1/incidents", _incident(location=BAD), "location"),
+    ("officer", "PATCH", "/api/v1/incidents/{incident}", {"summary": BAD}, "summary"),
+    ("officer", "POST", "/api/v1/referrals", _referral(summary=BAD), "summary"),
+    (
+        "officer",
+        "POST",
+        "/api/v1/referrals",
+        _referral(subject={"first_name": BAD, "last_name": "X", "date_of_birth": "2010-05-01"}),
+        "subject.first_name",
+    ),
+    (
+        "officer",
+        "POST",
+        "/api/v1/referrals",
+        _referral(external_reference=BAD),
+        "external_reference",
+    ),
+    (
+        "officer",
+        "POST",
+        "/api/v1/referrals/{referral}/transitions",
+        {"action": "withdraw", "reason": BAD},
+        "reason",
+    ),
+    ("officer", "PATCH", "/api/v1/youths/{youth}", {"address": BAD}, "address"),
+    (
+        "officer",
+        "POST",
+        "/api/v1/youths/{youth}/visits",
+        {
+            "visited_at": "2020-01-01T10:00:00+00:00",
+            "officer_ids": [1],
+            "outcome": "seen",
+            "notes": BAD,
+        },
+        "notes",
+    ),
+    (
+        "officer",
+        "PATCH",
+        "/api/v1/pvs-actions/{action}",
+        {"status": "done", "completion_note": BAD},
+        "completion_note",
+    ),
+    ("chair", "PATCH", "/api/v1/pvs-meetings/{meeting}", {"decisions": BAD}, "decisions"),
+    (
+        "chair",
+        "PATCH",
+        "/api/v1/pvs-meetings/{meeting}",
+        {"attendees": [{"name": "Ann", "agency": "MPS"}, {"name": BAD, "agency": "MPS"}]},
+        "attendees.1.name",
+    ),
+    (
+        "chair",
+        "PATCH",
+        "/api/v1/pvs-meetings/{meeting}",
+        {"community_messaging": {"holding_message": BAD}},
+        "community_messaging.holding_message",
+    ),
+    (
+        "chair",
+        "POST",
+        "/api/v1/pvs-meetings/{meeting}/actions",
+        {"description": BAD, "owner_id": 1, "due_on": "2999-01-01", "type": "engage"},
+        "description",
+    ),
+    (
+        "admin",
+        "POST",
+        "/api/v1/users",
+        {
+            "username": "newuser",
+            "password": "x" * 20,
+            "name": BAD,
+            "role": "auditor",
+            "boroughs": ["WCC"],
+        },
+        "name",
+    ),
+    (
+        "admin",
+        "POST",
+        "/api/v1/partner-clients",
+        {
+            "name": BAD,
+            "scopes": ["referrals:write"],
+            "allowed_agencies": ["MASH"],
+            "boroughs": ["WCC"],
+        },
+        "name",
+    ),
+    (None, "POST", "/api/v1/auth/login", {"username": BAD, "password": "x"}, "username"),
+]
+
+
+def _fill(value: Any, text: str) -> Any:
+    if value == BAD:
+        return text
+    if isinstance(value, dict):
+        return {key: _fill(item, text) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, text) for item in value]
+    return value
+
+
+@pytest.mark.parametrize("kind", sorted(UNSTORABLE))
+def test_unstorable_text_in_a_body_is_422_naming_the_field(app, client, scene, kind):
+    ids, accounts = scene
+    before = _counts(app)
+    for who, method, path, body, field in BODIES:
+        headers = {"If-Match": '"1"', **(accounts[who].headers if who else {})}
+        # json.dumps escapes the surrogate as \ud800, as a client's JSON library would.
+        response = client.open(
+            path.format(**ids),
+            method=method,
+            data=json.dumps(_fill(body, UNSTORABLE[kind])),
+            content_type="application/json",
+            headers=headers,
+        )
+        assert_problem(response, 422, field)
+    assert _counts(app) == before
+
+
+QUERIES = [
+    ("officer", "/api/v1/youths?q=a%00b", "q"),
+    ("officer", "/api/v1/referrals?external_reference=a%00b", "external_reference"),
+    ("officer", "/api/v1/referrals?status=submitted&status=a%00b", "status.1"),
+    ("auditor", "/api/v1/audit-events?action=a%00b", "action"),
+    ("auditor", "/api/v1/audit-events?record_type=a%00b&record_id=1", "record_type"),
+]
+
+
+def test_nul_in_a_query_string_is_422_naming_the_parameter(app, client, scene):
+    _, accounts = scene
+    before = _counts(app)
+    for who, path, field in QUERIES:
+        assert_problem(client.get(path, headers=accounts[who].headers), 422, field)
+    assert _counts(app) == before  # refused before the read is audited
+
+
+def test_text_that_can_be_stored_is_still_taken_verbatim(app, client, scene):
+    ids, accounts = scene
+    text = "Line one\nTab\there; emoji \U0001f4a1 and a quote ' \" <b>"
+    response = client.patch(
+        f"/api/v1/incidents/{ids['incident']}",
+        json={"summary": text},
+        headers={**accounts["officer"].headers, "If-Match": '"1"'},
+    )
+    assert response.status_code == 200
+    assert response.get_json()["summary"] == text
+
+
+def test_a_visit_time_beyond_the_calendar_is_422_not_500(app, client, scene):
+    ids, accounts = scene
+    officer = accounts["officer"]
+    before = _counts(app)
+    for moment in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        response = client.post(
+            f"/api/v1/youths/{ids['youth']}/visits",
+            json={"visited_at": moment, "officer_ids": [officer.id], "outcome": "not_home"},
+            headers=officer.headers,
+        )
+        assert_problem(response, 422, "visited_at")
+    assert _counts(app) == before
+
+
+@pytest.mark.parametrize("big", [2**31, 2**63, 2**70])
+def test_ids_beyond_32_bits_are_422_naming_the_field(app, client, scene, big):
+    ids, accounts = scene
+    officer, auditor = accounts["officer"], accounts["auditor"]
+    body = _referral(youth_id=big)
+    del body["subject"], body["borough"]
+    assert_problem(
+        client.post("/api/v1/referrals", json=body, headers=officer.headers), 422, "youth_id"
+    )
+    match = f"/api/v1/referrals/{ids['referral']}/match"
+    assert_problem(
+        client.post(match, json={"youth_id": big}, headers=officer.headers), 422, "youth_id"
+    )
+    for path, field, who in (
+        (f"/api/v1/referrals?youth_id={big}", "youth_id", officer),
+        (f"/api/v1/alerts?youth_id={big}", "youth_id", officer),
+        (f"/api/v1/audit-events?actor_id={big}", "actor_id", auditor),
+    ):
+        assert_problem(client.get(path, headers=who.headers), 422, field)
+
+
+STATS = ("cohort", "visits", "referrals", "incidents", "pvs", "overlap", "disproportionality")
+
+
+@pytest.mark.parametrize("role", ["senior_officer", "board_member"])
+def test_statistics_periods_beyond_the_calendar_are_422_not_500(client, make_user, role):
+    account = make_user(role, "MPS")
+    for name in STATS:
+        for query, field in (
+            ("to=9999-12-31", "to"),
+            ("from=0001-01-01&to=0001-03-31", "from"),
+            ("from=9999-10-01&to=9999-12-31", "to"),
+        ):
+            response = client.get(f"/api/v1/stats/{name}?{query}", headers=account.headers)
+            assert_problem(response, 422, field)
+        # The bounds themselves are served (no record is dated there; nothing overflows).
+        response = client.get(
+            f"/api/v1/stats/{name}?from=1900-01-01&to=1900-03-31", headers=account.headers
+        )
+        assert response.status_code == 200, name
+
+
+def test_partner_client_lists_are_bounded(app, client, admin):
+    created = client.post(
+        "/api/v1/partner-clients",
+        json={
+            "name": "School",
+            "scopes": ["referrals:write"],
+            "allowed_agencies": ["MASH"],
+            "boroughs": ["WCC"],
+        },
+        headers=admin.headers,
+    ).get_json()
+    path = f"/api/v1/partner-clients/{created['id']}"
+    headers = {**admin.headers, "If-Match": f'"{created["version"]}"'}
+    for field, value in (("scopes", "referrals:write"), ("allowed_agencies", "MASH")):
+        response = client.patch(path, json={field: [value] * 1000}, headers=headers)
+        assert_problem(response, 422, field)
+
+
+def test_json_nested_past_the_decoder_is_400_not_500(app, client, scene):
+    _, accounts = scene
+    before = _counts(app)
+    for depth in (5_000, 100_000):
+        raw = '{"summary": ' + "[" * depth + "]" * depth + "}"
+        response = client.post(
+            "/api/v1/incidents",
+            data=raw,
+            content_type="application/json",
+            headers=accounts["officer"].headers,
+        )
+        assert_problem(response, 400)
+    assert _counts(app) == before
+
+
+def test_a_structure_too_deep_to_inspect_is_refused_whole():
+    deep: list[Any] = []
+    for _ in range(5_000):
+        deep = [deep]
+    with pytest.raises(ma.ValidationError) as refused:
+        StrictParser().pre_load({"summary": deep}, schema=ma.Schema(), req=None, location="json")
+    assert refused.value.messages == {"_body": ["Nested too deeply."]}
+
+
+def test_a_repeated_filter_is_bounded(client, scene):
+    _, accounts = scene
+    query = "&".join(["status=open"] * 4)
+    response = client.get(f"/api/v1/alerts?{query}", headers=accounts["officer"].headers)
+    assert_problem(response, 422, "status")
