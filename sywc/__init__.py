@@ -21,7 +21,7 @@ from sywc.cli import register_commands
 from sywc.engine import MIGRATIONS_DIR, configure_engines
 from sywc.extensions import api, cors, db, jwt, limiter, migrate
 from sywc.fields import IdConverter
-from sywc.http import check_request_body
+from sywc.http import check_query_string, check_request_body
 from sywc.routes import BLUEPRINTS
 
 
@@ -61,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None, *, env: str | None = None) 
     app.before_request(logs.assign_request_id)
     app.before_request(check_request_body)
     app.before_request(security.authorize_request)
+    app.before_request(check_query_string)
     app.after_request(logs.finish_request)
     errors.register_error_handlers(app)
     install_session_hooks(FlaskSession)

@@ -17,6 +17,7 @@ from sywc.errors import (
     PreconditionFailed,
     PreconditionRequired,
     UnsupportedMediaType,
+    ValidationFailed,
 )
 
 MAX_LIMIT = 200
@@ -163,3 +164,21 @@ def check_request_body() -> None:
     accepted = set(getattr(view, "_sywc_accepts", ())) | {"application/json"}
     if request.mimetype not in accepted:
         raise UnsupportedMediaType(f"Send the body as {' or '.join(sorted(accepted))}.")
+
+
+def check_query_string() -> None:
+    """Refuse query parameters on a route that declares none (the others' schemas refuse
+    unknown ones), so a filter that does nothing is never silently ignored."""
+    if not request.args:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    doc = getattr(view, "_apidoc", None)
+    if doc is None:
+        return  # not an API operation (the OpenAPI document and its viewer)
+    parameters = doc.get("arguments", {}).get("parameters", [])
+    if any(parameter.get("in") == "query" for parameter in parameters):
+        return
+    raise ValidationFailed(
+        "This resource takes no query parameters.",
+        errors={name: ["Unknown field."] for name in request.args},
+    )

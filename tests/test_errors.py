@@ -137,3 +137,11 @@ def test_out_of_range_values_are_client_errors(client, admin, auditor):
         "/api/v1/audit-events?from=0001-01-01T00:00:00%2B14:00", headers=auditor.headers
     )
     assert_problem(far, 422, "from")
+
+
+def test_a_route_without_query_parameters_refuses_them(client, admin):
+    body = assert_problem(
+        client.get(f"/api/v1/users/{admin.id}?expand=all", headers=admin.headers), 422, "expand"
+    )
+    assert body["errors"]["expand"] == ["Unknown field."]
+    assert client.get(f"/api/v1/users/{admin.id}", headers=admin.headers).status_code == 200
