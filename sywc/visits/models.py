@@ -31,6 +31,14 @@ class Visit(db.Model):
     __table_args__ = (
         sa.Index("ix_visits_youth_visited", "youth_id", "visited_at"),
         sa.Index("ix_visits_visited_at", "visited_at"),
+        # Visit schedules (the statistics) follow seen-visits only, per young person.
+        sa.Index(
+            "ix_visits_youth_seen",
+            "youth_id",
+            "visited_at",
+            postgresql_where=sa.text("outcome = 'seen'"),
+            sqlite_where=sa.text("outcome = 'seen'"),
+        ),
         sa.CheckConstraint(
             "outcome IN ('seen', 'not_home', 'refused', 'safeguarding_concern')", "outcome"
         ),

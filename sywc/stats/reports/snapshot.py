@@ -178,12 +178,16 @@ def _overlap(active: Any, into: BoroughCounts) -> None:
         .group_by(active.c.borough, YouthCohort.cohort)
     )
     grouped(stmt, "active", ("cohort",), into)
-    memberships = (
-        sa.select(sa.func.count())
-        .where(YouthCohort.youth_id == active.c.id, YouthCohort.cohort.in_(codes))
-        .scalar_subquery()
+    # One join and GROUP BY rather than a count per child: the cohort is read once.
+    per_child = (
+        sa.select(active.c.borough, sa.func.count(YouthCohort.youth_id).label("k"))
+        .outerjoin(
+            YouthCohort,
+            sa.and_(YouthCohort.youth_id == active.c.id, YouthCohort.cohort.in_(codes)),
+        )
+        .group_by(active.c.id, active.c.borough)
+        .subquery("per_child")
     )
-    per_child = sa.select(active.c.borough, memberships.label("k")).subquery("per_child")
     band = sa.case(
         *((per_child.c.k == int(n), n) for n in COHORT_COUNTS[:3]), else_=COHORT_COUNTS[3]
     ).label("band")

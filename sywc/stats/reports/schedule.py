@@ -1,0 +1,217 @@
+"""Visit schedules: the visits that fell due in a period and what became of each.
+
+The definition is one SQL statement over each young person's ratings and seen-visits, so
+the board's figures are computed by the database however many children there are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from sywc.stats.reports.base import Context, in_scope
+from sywc.stats.reports.snapshot import RAGS
+from sywc.stats.sql import add_days, as_date, day, days_between
+from sywc.visits.models import Visit
+from sywc.youths.models import RagAssessment, Youth
+
+OUTCOMES = ("on_time", "missed")
+# Ratings are ranked 1-3 inside integer codes `n * SLOTS + rank` (see `_days`).
+SLOTS = 4
+# Any day before every record: schedule days are numbered from here.
+EPOCH = date(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The schedule days that can bear on a visit due in the period, `since` to `until`.
+
+    A visit falls due a cadence after its anchor, so only anchors from the longest
+    cadence before the period to the shortest before its end can fall due in it. Outside
+    the window three things still matter, read as one row each per young person: the
+    last rating day before it (the rating in force when it opens), and the first rating
+    day and first seen-day after it (what happened next to its last anchors).
+    """
+
+    since: date
+    until: date
+
+
+def history_window(ctx: Context) -> Window:
+    """Return the window of schedule days a period's due visits depend on."""
+    # Every rating is one of RAGS (a check constraint), so these bound every cadence.
+    cadence = [int(ctx.config["VISIT_CADENCE_DAYS"][r]) for r in RAGS]
+    start, end = ctx.period.start, ctx.period.end
+    return Window(start - timedelta(days=max(cadence)), end - timedelta(days=min(cadence)))
+
+
+def _midnight(on: date) -> datetime:
+    """Return the first instant of a UTC day, to bound timestamps with a plain range."""
+    return datetime.combine(on, time(), tzinfo=UTC)
+
+
+def _ratings(in_scope_ids: Any, window: Window | None) -> Any:
+    """Select the ratings given in the window, those of the last day rated before it,
+    and one of the first day rated after it (None: every rating)."""
+    columns = (
+        RagAssessment.youth_id,
+        RagAssessment.assessed_on.label("on"),
+        RagAssessment.rating,
+        RagAssessment.id.label("seq"),
+    )
+    rated = sa.select(*columns).where(RagAssessment.youth_id.in_(in_scope_ids))
+    if window is None:
+        return rated
+    on = RagAssessment.assessed_on
+    opening = (
+        sa.select(RagAssessment.youth_id, sa.func.max(on).label("on"))
+        .where(RagAssessment.youth_id.in_(in_scope_ids), on < window.since)
+        .group_by(RagAssessment.youth_id)
+        .subquery("opening")
+    )
+    opened = sa.select(*columns).join(
+        opening,
+        sa.and_(opening.c.youth_id == RagAssessment.youth_id, opening.c.on == on),
+    )
+    # Only the day of the next rating matters after the window, not which rating it was.
+    after = (
+        sa.select(
+            RagAssessment.youth_id,
+            sa.func.min(on),
+            sa.func.max(RagAssessment.rating),
+            sa.literal(0, sa.Integer),
+        )
+        .where(RagAssessment.youth_id.in_(in_scope_ids), on > window.until)
+        .group_by(RagAssessment.youth_id)
+    )
+    inside = rated.where(on >= window.since, on <= window.until)
+    return sa.union_all(inside, opened, after)
+
+
+def _seen(in_scope_ids: Any, window: Window | None) -> Any:
+    """Select the days seen in the window and the first day seen after it (None: all)."""
+    seen = sa.and_(Visit.outcome == "seen", Visit.youth_id.in_(in_scope_ids))
+    columns = (sa.cast(sa.null(), sa.BigInteger), sa.literal(1, sa.Integer))
+    days = sa.select(Visit.youth_id, as_date(Visit.visited_at), *columns).where(seen)
+    if window is None:
+        return [days]
+    after = _midnight(window.until + timedelta(days=1))
+    inside = days.where(Visit.visited_at >= _midnight(window.since), Visit.visited_at < after)
+    first_after = (
+        sa.select(Visit.youth_id, as_date(sa.func.min(Visit.visited_at)), *columns)
+        .where(seen, Visit.visited_at >= after)
+        .group_by(Visit.youth_id)
+    )
+    return [inside, first_after]
+
+
+def _rank(rating: Any) -> Any:
+    """Number a rating 1-3; 0 is left free so that `code % SLOTS` is never ambiguous."""
+    return sa.case(*((rating == r, i) for i, r in enumerate(RAGS, start=1)))
+
+
+def _rating_of(rank: Any) -> Any:
+    return sa.case(*((rank == i, r) for i, r in enumerate(RAGS, start=1)))
+
+
+def _days(ctx: Context, window: Window | None) -> Any:
+    """One row per young person and schedule day: the rank of the last rating given that
+    day, if any, and whether they were seen that day (in the window; None: all history).
+
+    The last rating of a day is the one with the highest id: `id * SLOTS + rank` keeps it
+    in one MAX, so the day needs no window of its own.
+    """
+    in_scope_ids = sa.select(Youth.id).where(*in_scope(ctx, Youth.borough, Youth.ward))
+    rated = _ratings(in_scope_ids, window).subquery("rated")
+    coded = sa.select(
+        rated.c.youth_id,
+        rated.c.on,
+        (sa.cast(rated.c.seq, sa.BigInteger) * SLOTS + _rank(rated.c.rating)).label("code"),
+        sa.literal(0, sa.Integer).label("seen"),
+    )
+    # A record without any assessment row still has the rating stored on it.
+    unrated = sa.select(
+        Youth.id,
+        Youth.rag_assessed_on,
+        sa.cast(_rank(Youth.rag), sa.BigInteger),
+        sa.literal(0, sa.Integer),
+    ).where(
+        *in_scope(ctx, Youth.borough, Youth.ward),
+        ~sa.exists().where(RagAssessment.youth_id == Youth.id),
+    )
+    events = sa.union_all(coded, unrated, *_seen(in_scope_ids, window)).subquery("events")
+    return (
+        sa.select(
+            events.c.youth_id,
+            events.c.on,
+            (sa.func.max(events.c.code) % SLOTS).label("day_rank"),
+            sa.func.max(events.c.seen).label("has_seen"),
+        )
+        .group_by(events.c.youth_id, events.c.on)
+        .subquery("days")
+    )
+
+
+def _chain(days: Any) -> Any:
+    """Give each schedule day its rating in force and what happened next, by window.
+
+    The rating in force is the one of the latest rating day so far: `day number * SLOTS +
+    rank` grows with the day, so a running MAX finds it, and every window shares one
+    ordering (one sort of the days, however many windows).
+    """
+    by_youth = {"partition_by": days.c.youth_id, "order_by": days.c.on}
+    day_code = days_between(days.c.on, day(EPOCH)) * SLOTS + days.c.day_rank
+    latest = sa.func.max(day_code).over(**by_youth, rows=(None, 0))
+    return sa.select(
+        days.c.youth_id,
+        days.c.on,
+        _rating_of(latest % SLOTS).label("rating"),
+        sa.func.lead(days.c.on).over(**by_youth).label("next_on"),
+        sa.func.lead(days.c.has_seen).over(**by_youth).label("next_seen"),
+        sa.func.min(sa.case((days.c.has_seen == 1, days.c.on)))
+        .over(**by_youth, rows=(1, None))
+        .label("next_seen_on"),
+    ).subquery("chain")
+
+
+def due_visits(ctx: Context, *, whole_history: bool = False) -> Any:
+    """Select every judged visit due in the period: borough, rating, outcome, days overdue.
+
+    Only the history that can bear on the period is read, unless `whole_history` (the
+    plain definition, which tests compare against).
+    """
+    chain = _chain(_days(ctx, None if whole_history else history_window(ctx)))
+    c = chain.c
+    cadence = ctx.config["VISIT_CADENCE_DAYS"]
+    due = add_days(c.on, sa.case(*((c.rating == r, int(cadence[r])) for r in RAGS), else_=0))
+    deadline = add_days(due, int(ctx.config["VISIT_GRACE_DAYS"]))
+    answered = sa.and_(c.next_on.is_not(None), c.next_on <= deadline)
+    outcome = sa.case(
+        (sa.and_(answered, c.next_seen == 1), OUTCOMES[0]),
+        (answered, "superseded"),
+        (deadline < day(ctx.today), OUTCOMES[1]),
+        else_="pending",
+    )
+    overdue = days_between(sa.func.coalesce(c.next_seen_on, day(ctx.today)), due)
+    judged = (
+        sa.select(
+            Youth.borough,
+            c.rating,
+            outcome.label("outcome"),
+            overdue.label("days_overdue"),
+            due.label("due_on"),
+        )
+        .join(Youth, Youth.id == c.youth_id)
+        .where(c.rating.is_not(None), sa.or_(Youth.closed_on.is_(None), due <= Youth.closed_on))
+        .subquery("judged")
+    )
+    j = judged.c
+    return (
+        sa.select(j.borough, j.rating, j.outcome, j.days_overdue)
+        .where(j.due_on >= day(ctx.period.start), j.due_on <= day(ctx.period.end))
+        .where(j.outcome.in_(OUTCOMES))
+        .cte("due_visits")
+    )
