@@ -47,5 +47,11 @@ def demo_data_command(n_youths: int, seed: int) -> None:
         click.echo(f"  {login['username']:<24} {login['role']}")
     if ctx.partner:
         click.echo(f"\nDemo partner system ({ctx.partner['name']}), shown this once:")
-        click.echo(json.dumps({"client_id": ctx.partner["client_id"],
-                               "client_secret": ctx.partner["client_secret"]}))
+        click.echo(
+            json.dumps(
+                {
+                    "client_id": ctx.partner["client_id"],
+                    "client_secret": ctx.partner["client_secret"],
+                }
+            )
+        )
