@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import marshmallow as ma
 from flask import Response, request
 
 from sywc import clock
@@ -68,78 +70,62 @@ def _serve(name: str, args: dict[str, Any]) -> Any:
     return Response(report_csv(body), mimetype=CSV, headers=headers)
 
 
-@blp.route("/stats/cohort", methods=["GET"])
-@blp.permission(Permission.STATS_READ)
-@blp.arguments(WardStatsArgs, location="query")
-@blp.response(200, StatsReportSchema)
-@blp.doc(**CSV_RESPONSE)
-@blp.alt_response(406, response="NOT_ACCEPTABLE")
+def report_route(name: str, args: type[ma.Schema]) -> Callable[[Callable[..., Any]], Any]:
+    """Declare GET /stats/<name>: its permission, query, JSON or CSV answer, and 406."""
+    decorators = (
+        blp.route(f"/stats/{name}", methods=["GET"]),
+        blp.permission(Permission.STATS_READ),
+        blp.arguments(args, location="query"),
+        blp.response(200, StatsReportSchema),
+        blp.doc(**CSV_RESPONSE),
+        blp.alt_response(406, response="NOT_ACCEPTABLE"),
+    )
+
+    def decorate(view: Callable[..., Any]) -> Any:
+        for decorator in reversed(decorators):
+            view = decorator(view)
+        return view
+
+    return decorate
+
+
+@report_route("cohort", WardStatsArgs)
 def cohort_statistics(args: dict[str, Any]) -> Any:
     """Active cohort by RAG, gender, age, ward, ethnicity, lead agency, reason; entries, exits."""
     return _serve("cohort", args)
 
 
-@blp.route("/stats/visits", methods=["GET"])
-@blp.permission(Permission.STATS_READ)
-@blp.arguments(WardStatsArgs, location="query")
-@blp.response(200, StatsReportSchema)
-@blp.doc(**CSV_RESPONSE)
-@blp.alt_response(406, response="NOT_ACCEPTABLE")
+@report_route("visits", WardStatsArgs)
 def visits_statistics(args: dict[str, Any]) -> Any:
     """Visits due in the period by RAG, share done on time, missed, median days overdue."""
     return _serve("visits", args)
 
 
-@blp.route("/stats/referrals", methods=["GET"])
-@blp.permission(Permission.STATS_READ)
-@blp.arguments(StatsArgs, location="query")
-@blp.response(200, StatsReportSchema)
-@blp.doc(**CSV_RESPONSE)
-@blp.alt_response(406, response="NOT_ACCEPTABLE")
+@report_route("referrals", StatsArgs)
 def referrals_statistics(args: dict[str, Any]) -> Any:
     """Referrals by route and outcome, working days to acknowledge and decide, share in time."""
     return _serve("referrals", args)
 
 
-@blp.route("/stats/incidents", methods=["GET"])
-@blp.permission(Permission.STATS_READ)
-@blp.arguments(WardStatsArgs, location="query")
-@blp.response(200, StatsReportSchema)
-@blp.doc(**CSV_RESPONSE)
-@blp.alt_response(406, response="NOT_ACCEPTABLE")
+@report_route("incidents", WardStatsArgs)
 def incidents_statistics(args: dict[str, Any]) -> Any:
     """Serious incidents by month, ward and type; young people involved by role."""
     return _serve("incidents", args)
 
 
-@blp.route("/stats/pvs", methods=["GET"])
-@blp.permission(Permission.STATS_READ)
-@blp.arguments(WardStatsArgs, location="query")
-@blp.response(200, StatsReportSchema)
-@blp.doc(**CSV_RESPONSE)
-@blp.alt_response(406, response="NOT_ACCEPTABLE")
+@report_route("pvs", WardStatsArgs)
 def pvs_statistics(args: dict[str, Any]) -> Any:
     """PVS meetings held, median days from incident to meeting, actions by type and outcome."""
     return _serve("pvs", args)
 
 
-@blp.route("/stats/overlap", methods=["GET"])
-@blp.permission(Permission.STATS_READ)
-@blp.arguments(WardStatsArgs, location="query")
-@blp.response(200, StatsReportSchema)
-@blp.doc(**CSV_RESPONSE)
-@blp.alt_response(406, response="NOT_ACCEPTABLE")
+@report_route("overlap", WardStatsArgs)
 def overlap_statistics(args: dict[str, Any]) -> Any:
     """Active cohort members also in other cohorts, and in several at once."""
     return _serve("overlap", args)
 
 
-@blp.route("/stats/disproportionality", methods=["GET"])
-@blp.permission(Permission.STATS_READ)
-@blp.arguments(StatsArgs, location="query")
-@blp.response(200, StatsReportSchema)
-@blp.doc(**CSV_RESPONSE)
-@blp.alt_response(406, response="NOT_ACCEPTABLE")
+@report_route("disproportionality", StatsArgs)
 def disproportionality_statistics(args: dict[str, Any]) -> Any:
     """The active cohort's ethnicity set against the resident population of the same ages."""
     return _serve("disproportionality", args)
