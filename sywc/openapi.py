@@ -17,6 +17,7 @@ from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
 
 from sywc.fields import unstorable_text
+from sywc.http import ETAG_HEADER, IF_MATCH_PARAMETER
 from sywc.permissions import Permission, roles_with
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -115,6 +116,25 @@ class SywcBlueprint(Blueprint):
             return func
 
         return decorator
+
+    def conditional_update(self, body: type[ma.Schema], result: type[ma.Schema]) -> Callable:
+        """Declare a change guarded by If-Match: its body, the record with its new ETag,
+        and the 404, 412 (stale) and 428 (no If-Match) answers."""
+        decorators = (
+            self.doc(parameters=[IF_MATCH_PARAMETER]),
+            self.arguments(body),
+            self.response(200, result, headers=ETAG_HEADER),
+            self.alt_response(404, response="NOT_FOUND"),
+            self.alt_response(412, response="PRECONDITION_FAILED"),
+            self.alt_response(428, response="PRECONDITION_REQUIRED"),
+        )
+
+        def decorate(func: Callable) -> Callable:
+            for decorator in reversed(decorators):
+                func = decorator(func)
+            return func
+
+        return decorate
 
     def public(self, func: Callable) -> Callable:
         """Mark a route that needs no token (login, health); the walk test lists them."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sywc import clock
-from sywc.http import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version, page_schema, paged
+from sywc.http import ETAG_HEADER, etag, if_match_version, page_schema, paged
 from sywc.incidents import joining, service, timeline
 from sywc.incidents.schemas import (
     IncidentCreateSchema,
@@ -67,12 +67,7 @@ def get_incident(incident_id: int) -> Any:
 
 @blp.route("/incidents/<int(max=2147483647):incident_id>", methods=["PATCH"])
 @blp.permission(Permission.INCIDENTS_WRITE)
-@blp.doc(parameters=[IF_MATCH_PARAMETER])
-@blp.arguments(IncidentUpdateSchema)
-@blp.response(200, IncidentSchema, headers=ETAG_HEADER)
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(412, response="PRECONDITION_FAILED")
-@blp.alt_response(428, response="PRECONDITION_REQUIRED")
+@blp.conditional_update(IncidentUpdateSchema, IncidentSchema)
 def update_incident(body: dict[str, Any], incident_id: int) -> Any:
     """Change an incident (If-Match); `involvements`, when given, is the complete new list."""
     incident = service.update_incident(

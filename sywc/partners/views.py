@@ -11,7 +11,6 @@ from sywc.errors import ValidationFailed
 from sywc.extensions import limiter
 from sywc.http import (
     ETAG_HEADER,
-    IF_MATCH_PARAMETER,
     etag,
     if_match_version,
     page_schema,
@@ -132,12 +131,7 @@ def get_partner_client(client_pk: int) -> Any:
 
 @blp.route("/partner-clients/<int:client_pk>", methods=["PATCH"])
 @blp.permission(Permission.PARTNERS_MANAGE)
-@blp.doc(parameters=[IF_MATCH_PARAMETER])
-@blp.arguments(PartnerClientUpdateSchema)
-@blp.response(200, PartnerClientSchema, headers=ETAG_HEADER)
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(412, response="PRECONDITION_FAILED")
-@blp.alt_response(428, response="PRECONDITION_REQUIRED")
+@blp.conditional_update(PartnerClientUpdateSchema, PartnerClientSchema)
 def update_partner_client(body: dict[str, Any], client_pk: int) -> Any:
     """Change a partner client (If-Match); `active: false` disables it and ends its tokens."""
     client = service.update_partner_client(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sywc import clock
-from sywc.http import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version, page_schema, paged
+from sywc.http import ETAG_HEADER, etag, if_match_version, page_schema, paged
 from sywc.openapi import SywcBlueprint
 from sywc.permissions import Permission
 from sywc.pvs.schemas import (
@@ -29,18 +29,6 @@ blp = SywcBlueprint(
 )
 MeetingPage = page_schema(MeetingSchema, "PvsMeetingPage")
 ActionPage = page_schema(ActionSchema, "PvsActionPage")
-
-
-def _conditional(func: Any) -> Any:
-    """Document the If-Match contract of a PATCH."""
-    for status, name in (
-        (404, "NOT_FOUND"),
-        (412, "PRECONDITION_FAILED"),
-        (422, "UNPROCESSABLE_ENTITY"),
-        (428, "PRECONDITION_REQUIRED"),
-    ):
-        func = blp.alt_response(status, response=name)(func)
-    return blp.doc(parameters=[IF_MATCH_PARAMETER])(func)
 
 
 @blp.route("/incidents/<int(max=2147483647):incident_id>/pvs-meetings", methods=["POST"])
@@ -88,9 +76,7 @@ def get_meeting(meeting_id: int) -> Any:
 
 @blp.route("/pvs-meetings/<int(max=2147483647):meeting_id>", methods=["PATCH"])
 @blp.permission(Permission.PVS_MANAGE)
-@_conditional
-@blp.arguments(MeetingUpdateSchema)
-@blp.response(200, MeetingSchema, headers=ETAG_HEADER)
+@blp.conditional_update(MeetingUpdateSchema, MeetingSchema)
 def update_meeting(body: dict[str, Any], meeting_id: int) -> Any:
     """Change a PVS meeting (If-Match): given lists replace the current ones."""
     meeting = meetings.update_meeting(
@@ -148,9 +134,7 @@ def get_action(action_id: int) -> Any:
 
 @blp.route("/pvs-actions/<int(max=2147483647):action_id>", methods=["PATCH"])
 @blp.permission(Permission.PVS_ACTIONS_UPDATE)
-@_conditional
-@blp.arguments(ActionUpdateSchema)
-@blp.response(200, ActionSchema, headers=ETAG_HEADER)
+@blp.conditional_update(ActionUpdateSchema, ActionSchema)
 @blp.alt_response(409, response="CONFLICT")
 def update_action(body: dict[str, Any], action_id: int) -> Any:
     """Mark an action done (completion_note) or cancelled (reason); owner or senior officer."""

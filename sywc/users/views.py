@@ -7,7 +7,6 @@ from typing import Any
 from sywc import clock
 from sywc.http import (
     ETAG_HEADER,
-    IF_MATCH_PARAMETER,
     etag,
     if_match_version,
     page_schema,
@@ -54,12 +53,7 @@ def get_user(user_id: int) -> Any:
 
 @blp.route("/<int:user_id>", methods=["PATCH"])
 @blp.permission(Permission.USERS_MANAGE)
-@blp.doc(parameters=[IF_MATCH_PARAMETER])
-@blp.arguments(UserUpdateSchema)
-@blp.response(200, UserSchema, headers=ETAG_HEADER)
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(412, response="PRECONDITION_FAILED")
-@blp.alt_response(428, response="PRECONDITION_REQUIRED")
+@blp.conditional_update(UserUpdateSchema, UserSchema)
 def update_user(body: dict[str, Any], user_id: int) -> Any:
     """Change a user (If-Match); role, agency, borough, password or active changes end sessions."""
     user = service.update_user(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sywc import clock
-from sywc.http import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version, page_schema, paged
+from sywc.http import ETAG_HEADER, etag, if_match_version, page_schema, paged
 from sywc.openapi import SywcBlueprint
 from sywc.permissions import Permission
 from sywc.reference.schemas import NoArgs
@@ -76,12 +76,7 @@ def get_youth(youth_id: int) -> Any:
 
 @blp.route("/youths/<int:youth_id>", methods=["PATCH"])
 @blp.permission(Permission.COHORT_WRITE)
-@blp.doc(parameters=[IF_MATCH_PARAMETER])
-@blp.arguments(YouthUpdateSchema)
-@blp.response(200, YouthSchema, headers=ETAG_HEADER)
-@blp.alt_response(404, response="NOT_FOUND")
-@blp.alt_response(412, response="PRECONDITION_FAILED")
-@blp.alt_response(428, response="PRECONDITION_REQUIRED")
+@blp.conditional_update(YouthUpdateSchema, YouthSchema)
 def update_youth(body: dict[str, Any], youth_id: int) -> Any:
     """Change a record's details (If-Match required)."""
     youth = service.update_youth(
