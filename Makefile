@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
-PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+PG_URL ?= $(or $(TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432/postgres)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
