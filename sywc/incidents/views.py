@@ -53,7 +53,7 @@ def create_incident(body: dict[str, Any]) -> Any:
     return incident, 201, etag(incident.version)
 
 
-@blp.route("/incidents/<int(max=2147483647):incident_id>", methods=["GET"])
+@blp.route("/incidents/<int:incident_id>", methods=["GET"])
 @blp.permission(Permission.INCIDENTS_READ)
 @blp.response(200, IncidentSchema, headers=ETAG_HEADER)
 @blp.alt_response(404, response="NOT_FOUND")
@@ -65,7 +65,7 @@ def get_incident(incident_id: int) -> Any:
     return incident, 200, etag(incident.version)
 
 
-@blp.route("/incidents/<int(max=2147483647):incident_id>", methods=["PATCH"])
+@blp.route("/incidents/<int:incident_id>", methods=["PATCH"])
 @blp.permission(Permission.INCIDENTS_WRITE)
 @blp.conditional_update(IncidentUpdateSchema, IncidentSchema)
 def update_incident(body: dict[str, Any], incident_id: int) -> Any:
@@ -80,7 +80,7 @@ def update_incident(body: dict[str, Any], incident_id: int) -> Any:
     return incident, 200, etag(incident.version)
 
 
-@blp.route("/incidents/<int(max=2147483647):incident_id>/involvements", methods=["POST"])
+@blp.route("/incidents/<int:incident_id>/involvements", methods=["POST"])
 @blp.permission(Permission.INCIDENTS_WRITE)
 @blp.arguments(InvolvementAddSchema)
 @blp.response(201, IncidentSchema, headers=ETAG_HEADER)
@@ -95,7 +95,7 @@ def add_involvement(body: dict[str, Any], incident_id: int) -> Any:
     return incident, 201, etag(incident.version)
 
 
-@blp.route("/youths/<int(max=2147483647):youth_id>/timeline", methods=["GET"])
+@blp.route("/youths/<int:youth_id>/timeline", methods=["GET"])
 @blp.permission(Permission.COHORT_READ)
 @blp.arguments(TimelineArgs, location="query", as_kwargs=True)
 @blp.response(200, TimelinePage)

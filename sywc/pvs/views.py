@@ -31,7 +31,7 @@ MeetingPage = page_schema(MeetingSchema, "PvsMeetingPage")
 ActionPage = page_schema(ActionSchema, "PvsActionPage")
 
 
-@blp.route("/incidents/<int(max=2147483647):incident_id>/pvs-meetings", methods=["POST"])
+@blp.route("/incidents/<int:incident_id>/pvs-meetings", methods=["POST"])
 @blp.permission(Permission.PVS_MANAGE)
 @blp.arguments(MeetingCreateSchema)
 @blp.response(201, MeetingSchema, headers=ETAG_HEADER)
@@ -62,7 +62,7 @@ def list_meetings(page: int, limit: int, **filters: Any) -> Any:
     )
 
 
-@blp.route("/pvs-meetings/<int(max=2147483647):meeting_id>", methods=["GET"])
+@blp.route("/pvs-meetings/<int:meeting_id>", methods=["GET"])
 @blp.permission(Permission.PVS_READ)
 @blp.response(200, MeetingSchema, headers=ETAG_HEADER)
 @blp.alt_response(404, response="NOT_FOUND")
@@ -74,7 +74,7 @@ def get_meeting(meeting_id: int) -> Any:
     return meeting, 200, etag(meeting.version)
 
 
-@blp.route("/pvs-meetings/<int(max=2147483647):meeting_id>", methods=["PATCH"])
+@blp.route("/pvs-meetings/<int:meeting_id>", methods=["PATCH"])
 @blp.permission(Permission.PVS_MANAGE)
 @blp.conditional_update(MeetingUpdateSchema, MeetingSchema)
 def update_meeting(body: dict[str, Any], meeting_id: int) -> Any:
@@ -89,7 +89,7 @@ def update_meeting(body: dict[str, Any], meeting_id: int) -> Any:
     return meeting, 200, etag(meeting.version)
 
 
-@blp.route("/pvs-meetings/<int(max=2147483647):meeting_id>/actions", methods=["POST"])
+@blp.route("/pvs-meetings/<int:meeting_id>/actions", methods=["POST"])
 @blp.permission(Permission.PVS_MANAGE)
 @blp.arguments(ActionCreateSchema)
 @blp.response(201, ActionSchema, headers=ETAG_HEADER)
@@ -120,7 +120,7 @@ def list_actions(page: int, limit: int, **filters: Any) -> Any:
     )
 
 
-@blp.route("/pvs-actions/<int(max=2147483647):action_id>", methods=["GET"])
+@blp.route("/pvs-actions/<int:action_id>", methods=["GET"])
 @blp.permission(Permission.PVS_READ)
 @blp.response(200, ActionSchema, headers=ETAG_HEADER)
 @blp.alt_response(404, response="NOT_FOUND")
@@ -132,7 +132,7 @@ def get_action(action_id: int) -> Any:
     return action, 200, etag(action.version)
 
 
-@blp.route("/pvs-actions/<int(max=2147483647):action_id>", methods=["PATCH"])
+@blp.route("/pvs-actions/<int:action_id>", methods=["PATCH"])
 @blp.permission(Permission.PVS_ACTIONS_UPDATE)
 @blp.conditional_update(ActionUpdateSchema, ActionSchema)
 @blp.alt_response(409, response="CONFLICT")
