@@ -119,6 +119,11 @@ class Settings:
             # Referrals arriving after this local time count from the next working day.
             "REFERRAL_DAY_ENDS_AT": _env("REFERRAL_DAY_ENDS_AT", "17:00"),
             "SCHEDULER_INTERVAL_MINUTES": _int("SCHEDULER_INTERVAL_MINUTES", 15),
+            # Statistics rollups: how often the scheduler recounts them, how old a request
+            # may take them (0: always count on the spot), how long an unasked one is kept.
+            "STATS_REFRESH_MINUTES": _int("STATS_REFRESH_MINUTES", 60),
+            "STATS_ROLLUP_MAX_AGE_MINUTES": _int("STATS_ROLLUP_MAX_AGE_MINUTES", 120),
+            "STATS_ROLLUP_KEEP_DAYS": _int("STATS_ROLLUP_KEEP_DAYS", 7),
             "TIMEZONE": _env("SYWC_TIMEZONE", "Europe/London"),
             # OpenAPI document and docs (flask-smorest).
             "API_TITLE": "sywc",
@@ -157,6 +162,9 @@ class TestSettings(Settings):
         cfg["ARGON2_MEMORY_COST"] = 1024
         cfg["ARGON2_PARALLELISM"] = 1
         cfg["LOG_LEVEL"] = "WARNING"
+        # Tests change data between requests and expect to see it: rollups are read only
+        # by the tests of rollups, which turn them on.
+        cfg["STATS_ROLLUP_MAX_AGE_MINUTES"] = 0
         return cfg
 
 

@@ -16,7 +16,7 @@ from sywc.demo.commands import demo_data_command
 from sywc.errors import SywcError
 from sywc.partners.commands import create_partner_command
 from sywc.permissions import USER_ROLES
-from sywc.scheduler import scan_command, scheduler_command
+from sywc.scheduler import scan_command, scheduler_command, stats_refresh_command
 from sywc.users.service import create_user, deactivate_user
 
 sywc_cli = AppGroup("sywc", help="sywc operations.")
@@ -106,12 +106,13 @@ def audit_verify_command() -> None:
         sys.exit(1)
 
 
-# Domain commands (demo data, partners, scan, scheduler) join the group here.
+# Domain commands (demo data, partners, scan, scheduler, statistics) join the group here.
 DOMAIN_COMMANDS: list[click.Command] = [
     demo_data_command,
     create_partner_command,
     scan_command,
     scheduler_command,
+    stats_refresh_command,
 ]
 
 

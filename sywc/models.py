@@ -6,6 +6,7 @@ from sywc.auth.models import AuthSession, PartnerClient
 from sywc.incidents.models import Incident, Involvement
 from sywc.pvs.models import PvsAction, PvsAttendee, PvsIndividual, PvsMeeting
 from sywc.referrals.models import IdempotencyKey, Referral, ReferralTransition
+from sywc.stats.models import StatsRollup
 from sywc.users.models import User, UserBorough
 from sywc.visits.models import Visit, VisitOfficer
 from sywc.youths.models import RagAssessment, Youth, YouthCohort, YouthFlag, YouthStatusChange
@@ -28,6 +29,7 @@ __all__ = [
     "RagAssessment",
     "Referral",
     "ReferralTransition",
+    "StatsRollup",
     "User",
     "UserBorough",
     "Visit",

@@ -34,6 +34,7 @@ from sywc.alerts.models import JobRun
 from sywc.alerts.scheduled import scan_alerts_job
 from sywc.extensions import db
 from sywc.referrals.scheduled import purge_idempotency_keys_job
+from sywc.stats.scheduled import refresh_stats_job
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,14 @@ class Job:
 
     name: str
     func: Callable[..., dict[str, Any]]
+    # The setting that holds the minutes between runs.
+    interval: str = "SCHEDULER_INTERVAL_MINUTES"
 
 
 ALERT_SCAN = Job("alerts_scan", scan_alerts_job)
 IDEMPOTENCY_PURGE = Job("idempotency_purge", purge_idempotency_keys_job)
-JOBS: tuple[Job, ...] = (ALERT_SCAN, IDEMPOTENCY_PURGE)
+STATS_REFRESH = Job("stats_refresh", refresh_stats_job, interval="STATS_REFRESH_MINUTES")
+JOBS: tuple[Job, ...] = (ALERT_SCAN, IDEMPOTENCY_PURGE, STATS_REFRESH)
 
 
 def run_job(job: Job, *, now: datetime | None = None) -> JobRun:
@@ -88,7 +92,6 @@ def build_scheduler(app: Flask, *, start_at: datetime | None = None) -> Blocking
         # After a pause (suspended host, long job) run once, late, rather than many times.
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
-    minutes = int(app.config["SCHEDULER_INTERVAL_MINUTES"])
     for job in JOBS:
         scheduler.add_job(
             _run_in_app,
@@ -96,7 +99,7 @@ def build_scheduler(app: Flask, *, start_at: datetime | None = None) -> Blocking
             args=(app, job),
             id=job.name,
             name=job.name,
-            minutes=minutes,
+            minutes=int(app.config[job.interval]),
             next_run_time=start_at or clock.utcnow(),
         )
     return scheduler
@@ -117,7 +120,7 @@ def run_scheduler(app: Flask) -> None:
         "scheduler started",
         extra={
             "jobs": [job.name for job in JOBS],
-            "interval_minutes": app.config["SCHEDULER_INTERVAL_MINUTES"],
+            "interval_minutes": {job.name: app.config[job.interval] for job in JOBS},
         },
     )
     scheduler.start()
@@ -127,7 +130,7 @@ def run_scheduler(app: Flask) -> None:
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """Run the scheduled jobs (alert scan, key purge) until stopped; beside, not in, the web."""
+    """Run the scheduled jobs (alert scan, key purge, statistics) until stopped, beside the web."""
     run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
@@ -154,5 +157,15 @@ def scan_command(as_of: datetime | None) -> None:
             }
         )
     )
+    if run.outcome != JobOutcome.SUCCEEDED:
+        sys.exit(1)
+
+
+@click.command("stats-refresh")
+@with_appcontext
+def stats_refresh_command() -> None:
+    """Recount the statistics rollups now (as the scheduler does) and print the counts."""
+    run = run_job(STATS_REFRESH)
+    click.echo(json.dumps({"job_run_id": run.id, "outcome": run.outcome, **(run.counts or {})}))
     if run.outcome != JobOutcome.SUCCEEDED:
         sys.exit(1)

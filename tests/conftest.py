@@ -118,9 +118,10 @@ def database_url(template_database: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app_config() -> dict[str, Any]:
-    """Settings a test may override before the app is built."""
-    return {}
+def app_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Settings a test overrides before the app is built: `@pytest.mark.app_config({...})`."""
+    marker = request.node.get_closest_marker("app_config")
+    return dict(marker.args[0]) if marker else {}
 
 
 @pytest.fixture

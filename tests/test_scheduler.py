@@ -47,12 +47,6 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def app_config(request):
-    marker = request.node.get_closest_marker("app_config")
-    return dict(marker.args[0]) if marker else {}
-
-
-@pytest.fixture
 def overdue(app):
     """One young person whose visit was due two days ago; returns the id."""
     with app.app_context():
@@ -196,12 +190,17 @@ def test_operations_jobs_lists_runs_for_admins_only(app, client, admin, officer)
     assert_problem(client.get("/api/v1/operations/jobs", headers=officer.headers), 403)
 
 
-@pytest.mark.app_config({"SCHEDULER_INTERVAL_MINUTES": 5})
+@pytest.mark.app_config({"SCHEDULER_INTERVAL_MINUTES": 5, "STATS_REFRESH_MINUTES": 45})
 def test_the_scheduler_runs_every_job_at_start_then_each_interval(app):
     scheduler = build_scheduler(app, start_at=NOW)
     jobs = scheduler.get_jobs()
     assert [job.id for job in jobs] == [job.name for job in JOBS]
-    assert all(job.trigger.interval == timedelta(minutes=5) for job in jobs)
+    intervals = {job.id: job.trigger.interval for job in jobs}
+    assert intervals == {
+        "alerts_scan": timedelta(minutes=5),
+        "idempotency_purge": timedelta(minutes=5),
+        "stats_refresh": timedelta(minutes=45),
+    }
     assert all(job.next_run_time == NOW for job in jobs)
 
 

@@ -108,7 +108,12 @@ def _resolve_cleared(session: Session, cause: Cause, current: Any, *, now: datet
     """Resolve this type's alerts whose subject is no longer due."""
     stmt = (
         sa.update(Alert)
-        .where(*_unresolved(cause), Alert.subject_id.not_in(sa.select(current.c.subject_id)))
+        .where(
+            *_unresolved(cause),
+            # NOT EXISTS, not NOT IN: PostgreSQL plans it as a hash anti-join, where NOT IN
+            # over a set larger than work_mem rescans the due set once per open alert.
+            ~sa.exists().where(current.c.subject_id == Alert.subject_id),
+        )
         .values(status=AlertStatus.RESOLVED, resolved_at=now, resolution=RESOLVED_BY_SCAN)
         .execution_options(synchronize_session=False)
     )

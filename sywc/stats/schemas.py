@@ -93,6 +93,12 @@ class StatsTableSchema(ma.Schema):
 
 class StatsReportSchema(ma.Schema):
     report = ma.fields.String()
+    as_of = ma.fields.AwareDateTime(
+        metadata={
+            "description": "When the figures were counted (UTC): now, or the scheduler's "
+            "latest refresh of this period's rollup"
+        }
+    )
     period = ma.fields.Nested(StatsPeriodSchema)
     boroughs = ma.fields.List(ma.fields.String())
     ward = ma.fields.String(allow_none=True)

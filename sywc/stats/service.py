@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -14,21 +14,9 @@ from sywc.security import Principal
 from sywc.stats.period import Period, resolve_period
 from sywc.stats.reports import REPORTS
 from sywc.stats.reports.base import Context, Report
+from sywc.stats.rollups import Rollups, consistent_snapshot
 from sywc.stats.scope import Scope, resolve_scope
 from sywc.stats.suppression import SUPPRESSED
-
-
-def _consistent_snapshot() -> None:
-    """Start the statistics transaction on one snapshot of the data.
-
-    A report is several aggregate queries whose tables must add up to the same totals;
-    under PostgreSQL's default isolation each statement could see a different moment.
-    (SQLite transactions already hold the database for their whole length.)
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Only the sign-in check has read anything yet; nothing is lost by ending it.
-        db.session.rollback()
-        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 def _record(name: str, scope: Scope, period: Period, *, export: bool) -> None:
@@ -59,20 +47,28 @@ def get_statistics(
     ward: str | None = None,
     export: bool,
     today: date,
+    now: datetime,
 ) -> dict[str, Any]:
-    """Compute a statistics report for the caller's boroughs and record that it was read."""
+    """Compute a statistics report for the caller's boroughs and record that it was read.
+
+    The counts come from a fresh rollup when there is one (see `sywc.stats.rollups`);
+    those counted on the spot are stored for the next request.
+    """
     build: Callable[[Context], Report] = REPORTS[name]
     scope = resolve_scope(principal, borough=borough, ward=ward)
     period = resolve_period(start, end, whole_months=scope.suppressed, today=today)
-    _consistent_snapshot()
-    report = build(Context(scope, period, today, current_app.config))
+    rollups = Rollups.for_request(current_app.config, now=now, today=today)
+    consistent_snapshot()
+    report = build(Context(scope, period, today, current_app.config, rollups))
     # End the snapshot before auditing: the audit chain must be extended from the latest
     # committed event, which a REPEATABLE READ snapshot taken earlier cannot see.
     db.session.rollback()
+    rollups.save()
     _record(name, scope, period, export=export)
     db.session.commit()
     return {
         "report": name,
+        "as_of": rollups.as_of,
         "period": period.as_dict(),
         "boroughs": list(scope.boroughs),
         "ward": scope.ward,

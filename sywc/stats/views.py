@@ -62,6 +62,7 @@ def _serve(name: str, args: dict[str, Any]) -> Any:
         ward=args.get("ward"),
         export=export,
         today=clock.today(),
+        now=clock.utcnow(),
     )
     if not export:
         return body

@@ -23,12 +23,6 @@ def frozen_clock(monkeypatch):
 
 
 @pytest.fixture
-def app_config(request):
-    marker = request.node.get_closest_marker("app_config")
-    return dict(marker.args[0]) if marker else {}
-
-
-@pytest.fixture
 def chair(make_user):
     return make_user("senior_officer", "MPS")
 

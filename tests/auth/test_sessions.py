@@ -149,12 +149,6 @@ def test_browser_mode_uses_httponly_cookies_and_csrf(client, officer):
     assert client.post("/api/v1/auth/logout", headers={"X-CSRF-TOKEN": csrf}).status_code == 204
 
 
-@pytest.fixture
-def app_config(request):
-    marker = request.node.get_closest_marker("app_config")
-    return marker.args[0] if marker else {}
-
-
 @pytest.mark.app_config({"LOGIN_RATE_LIMIT": "3 per minute"})
 def test_login_is_rate_limited_per_address(client):
     statuses = [_login(client, "nobody", "whatever-password").status_code for _ in range(4)]

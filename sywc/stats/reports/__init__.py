@@ -9,7 +9,9 @@ from sywc.stats.reports.cohort import cohort_report, disproportionality_report, 
 from sywc.stats.reports.incidents import incidents_report
 from sywc.stats.reports.pvs import pvs_report
 from sywc.stats.reports.referrals import referrals_report
-from sywc.stats.reports.visits import visits_report
+from sywc.stats.reports.snapshot import snapshot_tally
+from sywc.stats.reports.visits import visits_report, visits_tally
+from sywc.stats.rollups import Tallier
 
 REPORTS: dict[str, Callable[[Context], Report]] = {
     "cohort": cohort_report,
@@ -20,3 +22,7 @@ REPORTS: dict[str, Callable[[Context], Report]] = {
     "referrals": referrals_report,
     "visits": visits_report,
 }
+
+# What the scheduler keeps current: the counts behind the reports the board reads most,
+# and the slowest to count (the whole cohort at a day; every visit due in a period).
+COUNTERS: dict[str, Tallier] = {"snapshot": snapshot_tally, "visits": visits_tally}

@@ -13,6 +13,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from config.reference import BOROUGHS
 from sywc.extensions import db
 from sywc.stats.period import Period
+from sywc.stats.rollups import RollupKey, Rollups, Tallier, Tally
 from sywc.stats.scope import Scope
 from sywc.stats.tables import Cell, Layout, Published, cell, layouts_for, publish
 
@@ -29,6 +30,8 @@ class Context:
     period: Period
     today: date
     config: Mapping[str, Any]
+    # Where stored counts come from and fresh ones go; None: always count on the spot.
+    rollups: Rollups | None = None
 
 
 @dataclass
@@ -94,3 +97,28 @@ def ward_categories(boroughs: Sequence[str]) -> tuple[str, ...]:
 
 def all_wards() -> list[str]:
     return [w.code for b in BOROUGHS for w in b.wards]
+
+
+def tallied(ctx: Context, kind: str, count: Tallier) -> Tally:
+    """Return the counts `count(ctx)` makes, from a fresh rollup when there is one."""
+    if ctx.rollups is None:
+        return count(ctx)
+    return ctx.rollups.tally(RollupKey.of(kind, ctx.scope, ctx.period), count, ctx)
+
+
+def encode_counts(counts: BoroughCounts) -> list[list[Any]]:
+    """Return counts as JSON: [borough, population, [[dimension, value], ...], n] rows."""
+    return [
+        [borough, population, [list(c) for c in conditions], n]
+        for borough, cells in counts.items()
+        for (population, conditions), n in cells.items()
+    ]
+
+
+def decode_counts(rows: Iterable[list[Any]]) -> BoroughCounts:
+    """Return the counts `encode_counts` encoded."""
+    counts: BoroughCounts = {}
+    for borough, population, conditions, n in rows:
+        key = (population, tuple((d, v) for d, v in conditions))
+        counts.setdefault(borough, {})[key] = int(n)
+    return counts

@@ -25,12 +25,16 @@ from sywc.stats.reports.base import (
     Context,
     all_wards,
     bucket,
+    decode_counts,
+    encode_counts,
     grouped,
     in_scope,
     one_query_per_table,
     publish_counts,
+    tallied,
     ward_categories,
 )
+from sywc.stats.rollups import Tally
 from sywc.stats.tables import CountTable, Layout, Published, Relation, cell
 from sywc.youths.enums import CohortReason, Gender, Rag
 from sywc.youths.models import RagAssessment, Youth, YouthCohort
@@ -212,8 +216,8 @@ def _internal(into: BoroughCounts) -> None:
             counts[cell("active", not_cohort=code)] = active - n
 
 
-def snapshot(ctx: Context) -> Published:
-    """Count the active cohort at the end of the period and publish the requested node."""
+def snapshot_tally(ctx: Context) -> Tally:
+    """Count the active cohort at the end of the period, and the entries and exits in it."""
     active = _active(ctx)
     counts: BoroughCounts = {}
     stmt = sa.select(active.c.borough, active.c.rag, active.c.cohort_reason, sa.func.count())
@@ -225,6 +229,12 @@ def snapshot(ctx: Context) -> Published:
     _flow(ctx, Youth.closed_on, "exited", counts)
     _overlap(active, counts)
     _internal(counts)
+    return {"counts": encode_counts(counts)}
+
+
+def snapshot(ctx: Context) -> Published:
+    """Publish the requested node's part of the cohort snapshot (stored or counted now)."""
+    counts = decode_counts(tallied(ctx, "snapshot", snapshot_tally)["counts"])
     return publish_counts(ctx, layout, counts)[0]
 
 

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
 from sywc.extensions import db
-from sywc.stats.reports.base import BoroughCounts, Context, Report, publish_counts
+from sywc.stats.reports.base import (
+    BoroughCounts,
+    Context,
+    Report,
+    decode_counts,
+    encode_counts,
+    publish_counts,
+    tallied,
+)
 from sywc.stats.reports.schedule import OUTCOMES, due_visits
 from sywc.stats.reports.snapshot import RAGS
-from sywc.stats.sql import median_by
+from sywc.stats.rollups import Tally
 from sywc.stats.tables import (
     ALL,
     CountTable,
@@ -59,53 +68,74 @@ def _layout(boroughs: Sequence[str]) -> Layout:
 
 
 def _summary(due: Any) -> sa.CompoundSelect[Any]:
-    """Select the counts by borough, rating and outcome and the medians, in one statement.
+    """Select the counts by borough, rating and outcome, and how many missed visits were
+    how many days overdue, in one statement.
 
-    The due visits are worked out once (a CTE) for all three aggregates: the schedule
-    windows are the expensive part, and one snapshot keeps counts and medians consistent.
+    The due visits are worked out once (a CTE) for both: the schedule windows are the
+    expensive part, and one snapshot keeps counts and medians consistent. Days overdue are
+    counted per borough so that a median can be taken over any boroughs asked for.
     """
-    text, number = sa.String(16), sa.Float()
+    text = sa.String(16)
     counts = sa.select(
         sa.literal("count", text).label("kind"),
         due.c.borough,
         due.c.rating,
         due.c.outcome,
         sa.func.count().label("n"),
-        sa.cast(sa.null(), number).label("median"),
+        sa.cast(sa.null(), sa.Integer).label("days"),
     ).group_by(due.c.borough, due.c.rating, due.c.outcome)
-    missed = (
-        sa.select(due.c.rating, due.c.days_overdue)
-        .where(due.c.outcome == OUTCOMES[1])
-        .subquery("missed")
-    )
-    by_rag = median_by(missed, "days_overdue", ["rating"]).subquery("by_rag")
-    overall = median_by(missed, "days_overdue").subquery("overall")
-    medians = [
+    overdue = (
         sa.select(
-            sa.literal("median", text),
+            sa.literal("overdue", text),
+            due.c.borough,
+            due.c.rating,
             sa.cast(sa.null(), text),
-            rating,
-            sa.cast(sa.null(), text),
-            source.c.n,
-            source.c.median,
+            sa.func.count(),
+            due.c.days_overdue,
         )
-        for source, rating in ((by_rag, by_rag.c.rating), (overall, sa.literal(ALL, text)))
-    ]
-    return sa.union_all(counts, *medians)
+        .where(due.c.outcome == OUTCOMES[1])
+        .group_by(due.c.borough, due.c.rating, due.c.days_overdue)
+    )
+    return sa.union_all(counts, overdue)
 
 
-def _read(due: Any) -> tuple[BoroughCounts, Medians]:
-    """Run the summary: due-visit counts per borough, and the medians of missed visits."""
+def visits_tally(ctx: Context) -> Tally:
+    """Count due visits per borough by rating and outcome, and missed ones by days overdue."""
     counts: BoroughCounts = {}
-    medians: Medians = {}
-    for kind, borough, rating, outcome, n, value in db.session.execute(_summary(due)):
-        if kind == "median":
-            medians[rating] = (n, value)
+    overdue: list[list[Any]] = []
+    for kind, borough, rating, outcome, n, days in db.session.execute(_summary(due_visits(ctx))):
+        if kind == "overdue":
+            overdue.append([borough, rating, round(days), int(n)])
             continue
         key = cell("due_visits", rag=str(rating), outcome=str(outcome))
         into = counts.setdefault(borough, {})
         into[key] = into.get(key, 0) + int(n)
-    return counts, medians
+    return {"counts": encode_counts(counts), "overdue": overdue}
+
+
+def histogram_median(histogram: Mapping[int, int]) -> tuple[int, float | None]:
+    """Return (n, median) of values given as value -> how many: the middle value, or the
+    mean of the middle two."""
+    n = sum(histogram.values())
+    if not n:
+        return 0, None
+    wanted = {(n + 1) // 2, (n + 2) // 2}
+    middle: list[int] = []
+    seen = 0
+    for value in sorted(histogram):
+        before, seen = seen, seen + histogram[value]
+        middle += [value for rank in sorted(wanted) if before < rank <= seen]
+    return n, sum(middle) / len(middle)
+
+
+def _medians(overdue: list[list[Any]], boroughs: Sequence[str]) -> Medians:
+    """Return (n, median days overdue) of the missed visits of these boroughs, by rating."""
+    histograms: dict[str, Counter[int]] = {}
+    for borough, rating, days, n in overdue:
+        if borough in boroughs:
+            for key in (rating, ALL):
+                histograms.setdefault(key, Counter())[days] += n
+    return {key: histogram_median(h) for key, h in histograms.items()}
 
 
 def _figures(ctx: Context, published: Published, medians: Medians) -> list[dict[str, Any]]:
@@ -143,7 +173,8 @@ def _figures(ctx: Context, published: Published, medians: Medians) -> list[dict[
 
 def visits_report(ctx: Context) -> Report:
     """Count due visits by RAG and outcome; give shares on time and median days overdue."""
-    counts, medians = _read(due_visits(ctx))
-    published, layout = publish_counts(ctx, _layout, counts)
+    tally = tallied(ctx, "visits", visits_tally)
+    published, layout = publish_counts(ctx, _layout, decode_counts(tally["counts"]))
+    medians = _medians(tally["overdue"], ctx.scope.boroughs)
     tables = [count_table(t, published) for t in layout.tables]
     return Report(tables + _figures(ctx, published, medians), [DEFINITION, OVERDUE_NOTE])

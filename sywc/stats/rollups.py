@@ -1,0 +1,232 @@
+"""Rollups: a report's counts kept current by the scheduler, so the board never waits.
+
+Counting the cohort at the end of a period, or judging every visit due in it, reads the
+whole history of every child in scope: seconds at London scale. The counts for a period
+and scope change only when the data does, so the scheduler computes them every
+STATS_REFRESH_MINUTES for the periods the board reads (the default period and the last
+month) and for any period asked for in the last STATS_ROLLUP_KEEP_DAYS, and a request
+takes them from here while they are fresh: computed today and at most
+STATS_ROLLUP_MAX_AGE_MINUTES ago. A request that finds none fresh counts on the spot and
+stores what it counted. Every report says how fresh its figures are (`as_of`).
+
+Only counts are stored, never published figures: suppression depends on who asks and is
+applied on every request, to stored and freshly computed counts alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from config.reference import BOROUGH_CODES
+from sywc.extensions import db
+from sywc.stats.models import StatsRollup
+from sywc.stats.period import Period, resolve_period
+from sywc.stats.scope import Scope
+
+log = logging.getLogger(__name__)
+
+# What a tally is: JSON-able counts, made by one of the reports' `count` functions.
+Tally = dict[str, Any]
+Tallier = Callable[[Any], Tally]
+
+
+@dataclass(frozen=True)
+class RollupKey:
+    """Which counts: what was counted, over which days, boroughs and ward."""
+
+    kind: str
+    start: date
+    end: date
+    boroughs: str
+    ward: str
+
+    @classmethod
+    def of(cls, kind: str, scope: Scope, period: Period) -> RollupKey:
+        boroughs = ",".join(scope.counted_boroughs)
+        return cls(kind, period.start, period.end, boroughs, scope.ward or "")
+
+    def scope(self) -> Scope:
+        """Return a scope that counts exactly these boroughs and ward (unsuppressed)."""
+        boroughs = tuple(self.boroughs.split(","))
+        return Scope(boroughs, self.ward or None, False, {"+".join(boroughs): boroughs})
+
+    def period(self) -> Period:
+        return Period(self.start, self.end, self.start, self.end, snapped=False)
+
+    def where(self) -> list[Any]:
+        return [
+            StatsRollup.kind == self.kind,
+            StatsRollup.period_start == self.start,
+            StatsRollup.period_end == self.end,
+            StatsRollup.boroughs == self.boroughs,
+            StatsRollup.ward == self.ward,
+        ]
+
+
+@dataclass
+class Rollups:
+    """One request's use of rollups: what it read (and how old), what it must store."""
+
+    now: datetime
+    today: date
+    max_age: timedelta
+    computed: dict[RollupKey, Tally] = field(default_factory=dict)
+    used: list[tuple[RollupKey, datetime]] = field(default_factory=list)
+
+    @classmethod
+    def for_request(cls, config: Mapping[str, Any], *, now: datetime, today: date) -> Rollups:
+        minutes = int(config["STATS_ROLLUP_MAX_AGE_MINUTES"])
+        return cls(now=now, today=today, max_age=timedelta(minutes=minutes))
+
+    def tally(self, key: RollupKey, count: Tallier, ctx: Any) -> Tally:
+        """Return the fresh stored counts for `key`, or count them now (and store later)."""
+        row = self._fresh(key)
+        if row is not None:
+            self.used.append((key, row.computed_at))
+            return row.data
+        tally = self.computed[key] = count(ctx)
+        return tally
+
+    def _fresh(self, key: RollupKey) -> StatsRollup | None:
+        if self.max_age <= timedelta(0):
+            return None
+        return db.session.scalars(
+            sa.select(StatsRollup).where(
+                *key.where(),
+                StatsRollup.computed_on == self.today,
+                StatsRollup.computed_at >= self.now - self.max_age,
+            )
+        ).one_or_none()
+
+    @property
+    def as_of(self) -> datetime:
+        """Return when the oldest figures of the report were counted."""
+        return min((at for _, at in self.used), default=self.now)
+
+    def save(self) -> None:
+        """Store what was counted, and note that stored rollups were wanted; never commits."""
+        for key, tally in self.computed.items():
+            store(key, tally, computed_at=self.now, computed_on=self.today)
+        stale = self.now - timedelta(hours=1)
+        for key, _ in self.used:
+            # At most once an hour: the mark only tells the scheduler what to keep current.
+            db.session.execute(
+                sa.update(StatsRollup)
+                .where(*key.where(), StatsRollup.requested_at < stale)
+                .values(requested_at=self.now)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def store(key: RollupKey, tally: Tally, *, computed_at: datetime, computed_on: date) -> None:
+    """Insert or replace the rollup of `key`; never commits."""
+    values = {
+        "kind": key.kind,
+        "period_start": key.start,
+        "period_end": key.end,
+        "boroughs": key.boroughs,
+        "ward": key.ward,
+        "computed_on": computed_on,
+        "computed_at": computed_at,
+        "requested_at": computed_at,
+        "data": tally,
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(StatsRollup).values(values)
+    replaced = {
+        "computed_on": stmt.excluded.computed_on,
+        "computed_at": stmt.excluded.computed_at,
+        "data": stmt.excluded.data,
+    }
+    db.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["kind", "period_start", "period_end", "boroughs", "ward"],
+            set_=replaced,
+        )
+    )
+
+
+def standard_keys(today: date) -> list[RollupKey]:
+    """Return the rollups the board reads by default: every borough, the default period
+    and the last complete month, for each kind of count."""
+    from sywc.stats.reports import COUNTERS
+
+    everyone = Scope(BOROUGH_CODES, None, False, {"all": tuple(sorted(BOROUGH_CODES))})
+    default = resolve_period(None, None, whole_months=True, today=today)
+    last_month = resolve_period(default.end.replace(day=1), None, whole_months=True, today=today)
+    return [
+        RollupKey.of(kind, everyone, period)
+        for kind in COUNTERS
+        for period in dict.fromkeys((default, last_month))
+    ]
+
+
+def refresh(
+    *, now: datetime, today: date, keep: timedelta, config: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Recount every rollup wanted since `now - keep`, and the standard ones; forget the rest.
+
+    Each rollup is counted on one snapshot of the data and committed on its own, so a
+    long refresh never holds back requests and a failure loses only one rollup's update.
+    """
+    from sywc.stats.reports import COUNTERS
+    from sywc.stats.reports.base import Context
+
+    dropped = db.session.execute(
+        sa.delete(StatsRollup)
+        .where(StatsRollup.requested_at < now - keep)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    wanted = [
+        RollupKey(r.kind, r.period_start, r.period_end, r.boroughs, r.ward)
+        for r in db.session.execute(
+            sa.select(
+                StatsRollup.kind,
+                StatsRollup.period_start,
+                StatsRollup.period_end,
+                StatsRollup.boroughs,
+                StatsRollup.ward,
+            ).order_by(StatsRollup.id)
+        )
+    ]
+    db.session.rollback()
+    keys = list(dict.fromkeys([*standard_keys(today), *wanted]))
+    started = time.perf_counter()
+    refreshed = 0
+    for key in keys:
+        if key.kind not in COUNTERS:
+            continue
+        consistent_snapshot()
+        tally = COUNTERS[key.kind](Context(key.scope(), key.period(), today, config))
+        db.session.rollback()
+        store(key, tally, computed_at=now, computed_on=today)
+        db.session.commit()
+        refreshed += 1
+    seconds = round(time.perf_counter() - started, 3)
+    log.info("statistics rollups refreshed", extra={"refreshed": refreshed, "seconds": seconds})
+    return {"refreshed": refreshed, "dropped": dropped, "seconds": seconds}
+
+
+def consistent_snapshot() -> None:
+    """Start a transaction that sees one snapshot of the data, with room to sort in memory.
+
+    A report is several aggregate queries whose tables must add up to the same totals;
+    under PostgreSQL's default isolation each statement could see a different moment.
+    (SQLite transactions already hold the database for their whole length.) The schedule
+    windows sort a period's whole visit history: more memory keeps the sorts off disk.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Nothing read so far needs keeping (the sign-in check at most).
+        db.session.rollback()
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        db.session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
