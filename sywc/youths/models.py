@@ -64,7 +64,11 @@ class Youth(TimestampMixin, VersionMixin, db.Model):
         sa.CheckConstraint("rag IN ('red', 'amber', 'green')", "rag"),
         sa.CheckConstraint("status IN ('active', 'closed')", "status"),
         sa.Index("ix_youths_schedule", "borough", "status", "next_visit_due"),
-        sa.Index("ix_youths_borough_rag_ward", "borough", "rag", "ward"),
+        # The cohort list filtered by rating and ward reads its page in the default order
+        # (soonest due, then id) straight from the index, however large the ward.
+        sa.Index(
+            "ix_youths_borough_rag_ward_due", "borough", "rag", "ward", "next_visit_due", "id"
+        ),
         sa.Index("ix_youths_next_visit_due", "next_visit_due"),
         sa.Index("ix_youths_name_key_dob", "name_key", "date_of_birth"),
         sa.Index("ix_youths_lead", "lead_agency", "lead_officer_id"),
