@@ -248,3 +248,17 @@ def test_board_medians_cover_only_the_boroughs_asked_for(app, client, board, sen
 
     assert values(wcc, "median_days_overdue_by_rag")["red"] == 81.0
     assert values(rbkc, "median_days_overdue_by_rag")["red"] != 81.0
+
+
+@ROLLUPS_ON
+def test_a_request_served_from_a_rollup_reads_it_and_nothing_of_the_children(
+    app, client, senior, late_red, count_statements
+):
+    fetch(client, "visits", senior, **QUARTER)
+
+    with count_statements() as counter:
+        fetch(client, "visits", senior, **QUARTER)
+
+    reads = [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
+    assert sum("FROM stats_rollups" in s for s in reads) == 1
+    assert not [s for s in reads if "FROM visits" in s or "FROM rag_assessments" in s]
