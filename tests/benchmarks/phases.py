@@ -47,18 +47,20 @@ def prepare_database(
 ) -> dict[str, Any]:
     """Create, migrate and load the database of scale `n`; return the timings."""
     name = db_name(n)
-    if args.reuse_db and database_exists(name):
-        say(f"{n:,}: reusing database {name}")
-        return {"reused": True}
-    create_database(name)
+    reuse = args.reuse_db and database_exists(name)
+    if not reuse:
+        create_database(name)
     say(f"{n:,}: migrating {name}")
     _, migrate_seconds, _ = run_python(
         ["-m", "flask", "--app", "wsgi", "db", "upgrade"],
         env,
-        timeout=600,
+        timeout=3600,
         what="migrations",
         log=args.out / "subprocesses.log",
     )
+    if reuse:
+        say(f"{n:,}: reusing database {name} (migrated to the latest revision)")
+        return {"reused": True, "migrate_seconds": round(migrate_seconds, 2)}
     say(f"{n:,}: loading demo data")
     out, _, peak = run_python(
         ["-m", "tests.benchmarks.load_demo", "--youths", str(n), "--seed", str(args.seed)],
@@ -75,6 +77,25 @@ def prepare_database(
         conn.execute("VACUUM ANALYZE")
     load["vacuum_seconds"] = round(time.perf_counter() - started, 2)
     return load
+
+
+def refresh_rollups(n: int, args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
+    """Run the scheduler's statistics refresh once, as it runs before the board asks."""
+    say(f"{n:,}: statistics rollups (flask sywc stats-refresh)")
+    out, seconds, peak = run_python(
+        ["-m", "flask", "--app", "wsgi", "sywc", "stats-refresh"],
+        env,
+        timeout=7200,
+        what="statistics refresh",
+        log=args.out / "subprocesses.log",
+    )
+    counts = last_json_line(out)
+    return {
+        "seconds": round(seconds, 2),
+        "job_seconds": counts.get("seconds"),
+        "refreshed": counts.get("refreshed"),
+        "peak_rss_mib": round(peak / 1024),
+    }
 
 
 def database_facts(dsn: str) -> dict[str, Any]:
@@ -171,6 +192,8 @@ def capture_sql(
             entry["capture_error"] = f"{item['status']}: {item.get('error', '')}"
             continue
         entry["sql_floor"] = item.get("replay")
+        if "served_replay" in item:
+            entry["served_sql"] = item["served_replay"]
         entry["plans"] = item.get("plans", [])
         if item.get("escaped"):
             entry["capture_error"] = (

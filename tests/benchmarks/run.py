@@ -38,6 +38,7 @@ from tests.benchmarks.phases import (
     measure_floor,
     measure_scan,
     prepare_database,
+    refresh_rollups,
 )
 from tests.benchmarks.scenarios import SCENARIOS, load_fixture
 
@@ -88,6 +89,7 @@ def run_scale(n: int, args: argparse.Namespace) -> dict[str, Any]:
         try:
             result["load"] = prepare_database(n, args, env, dsn)
             result.update(database_facts(dsn))
+            result["rollups"] = refresh_rollups(n, args, env)
             fixture = load_fixture(dsn)
             endpoints = result["endpoints"] = {
                 s.name: {"label": s.label, "kind": s.kind, "method": s.method, "path": s.path}
