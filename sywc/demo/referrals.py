@@ -57,6 +57,18 @@ SCENARIOS = (
     Scenario("partner", "EARLY_HELP", (Action.ACKNOWLEDGE, Action.ACCEPT), 11),
 )
 
+# Referrals that have run their course, repeated as history.
+FINISHED = tuple(
+    s
+    for s in SCENARIOS
+    if set(s.steps) & {Action.ACCEPT, Action.DECLINE, Action.WITHDRAW, Action.CLOSE}
+)
+# One more round of referrals for every this many young people of a borough.
+YOUTHS_PER_ROUND = 50
+HISTORY_DAYS = 700
+# A stride through the cohort, coprime with any size, so referrals fall on many children.
+SPREAD = 7919
+
 REASONS = {
     Action.DECLINE: "Below the threshold for this service; signposted to universal support.",
     Action.WITHDRAW: "Sent to the wrong team; re-referred to the right one.",
@@ -64,20 +76,48 @@ REASONS = {
 }
 
 
+def _rounds(pool_size: int) -> list[list[tuple[Scenario, int]]]:
+    """Return the referral rounds of a borough: (scenario, extra days ago) for each.
+
+    The first round is the live set of every scenario. One more round per
+    YOUTHS_PER_ROUND young people keeps the referrals in proportion to the cohort: most
+    are history (finished: accepted, declined, withdrawn, closed), spread over the
+    last two years; one in ten repeats the live set, so open and overdue work grows too.
+    """
+    rounds = [[(scenario, 0) for scenario in SCENARIOS]]
+    for r in range(1, max(1, pool_size // YOUTHS_PER_ROUND)):
+        if r % 10 == 0:
+            rounds.append([(scenario, 0) for scenario in SCENARIOS])
+        else:
+            rounds.append([(scenario, 7 * r % HISTORY_DAYS) for scenario in FINISHED])
+    return rounds
+
+
 def build(ctx: DemoContext) -> None:
-    """Add the demo partner client and the demo referrals."""
+    """Add the demo partner client and the demo referrals, in proportion to the cohort."""
     partner = _partner_client(ctx)
     settings = ClockSettings.from_config(current_app.config)
-    youths = _youths_by_borough(ctx)
-    count = 0
+    cohorts: dict[str, list[int]] = {}
+    for youth_id in ctx.youth_ids:
+        cohorts.setdefault(ctx.youth_borough[youth_id], []).append(youth_id)
+    # Who each referral is about: spread over the borough's cohort, read in one pass.
+    plans = []
     for borough in sorted(BOROUGH_CODES):
-        pool = youths.get(borough, [])
-        for n, scenario in enumerate(SCENARIOS):
-            youth = pool[n % len(pool)] if pool and scenario.matched else None
-            referral = _referral(ctx, settings, scenario, borough, youth, partner, n)
+        ids = cohorts.get(borough, [])
+        planned = [item for r in _rounds(len(ids)) for item in r]
+        subjects = [ids[(n * SPREAD) % len(ids)] if ids else None for n in range(len(planned))]
+        plans.append((borough, planned, subjects))
+    youths = _youths(ctx, {i for _, _, subjects in plans for i in subjects if i is not None})
+    count = 0
+    for borough, planned, subjects in plans:
+        for n, ((scenario, extra_days), subject) in enumerate(zip(planned, subjects, strict=True)):
+            youth = youths.get(subject) if scenario.matched and subject is not None else None
+            referral = _referral(ctx, settings, scenario, borough, youth, partner, n, extra_days)
             if referral is not None:
                 ctx.session.add(referral)
                 count += 1
+            if n % 20_000 == 19_999:  # flush in batches: a million young people's worth
+                ctx.session.flush()
     ctx.session.flush()
     ctx.summary["referrals"] = count
     ctx.summary["partner_clients"] = 1
@@ -108,18 +148,17 @@ def _partner_client(ctx: DemoContext) -> PartnerClient:
     return client
 
 
-def _youths_by_borough(ctx: DemoContext) -> dict[str, list[Any]]:
-    if not ctx.youth_ids:
-        return {}
-    rows = ctx.session.execute(
-        sa.select(Youth.id, Youth.borough, Youth.first_name, Youth.last_name, Youth.date_of_birth)
-        .where(Youth.id.in_(ctx.youth_ids[:200]))
-        .order_by(Youth.id)
-    ).all()
-    grouped: dict[str, list[Any]] = {}
-    for row in rows:
-        grouped.setdefault(row.borough, []).append(row)
-    return grouped
+def _youths(ctx: DemoContext, ids: set[int]) -> dict[int, Any]:
+    """Read the named young people's id, names and date of birth, in batches."""
+    wanted, found = sorted(ids), {}
+    for start in range(0, len(wanted), 10_000):
+        rows = ctx.session.execute(
+            sa.select(Youth.id, Youth.first_name, Youth.last_name, Youth.date_of_birth).where(
+                Youth.id.in_(wanted[start : start + 10_000])
+            )
+        )
+        found.update((row.id, row) for row in rows)
+    return found
 
 
 def _referral(
@@ -130,13 +169,15 @@ def _referral(
     youth: Any,
     partner: PartnerClient,
     n: int,
+    extra_days: int = 0,
 ) -> Referral | None:
     from_partner = scenario.sender == "partner"
     sender_ids = [] if from_partner else ctx.officers(borough=borough, agency=scenario.sender)
     receiver_ids = ctx.officers(borough=borough, agency=scenario.to_agency)
     if not receiver_ids or (not from_partner and not sender_ids):
         return None
-    submitted_at = (ctx.now - timedelta(days=scenario.days_ago)).replace(hour=10, minute=n)
+    days_ago = scenario.days_ago + extra_days
+    submitted_at = (ctx.now - timedelta(days=days_ago)).replace(hour=10, minute=n % 60)
     referral = Referral(
         borough=borough,
         youth_id=youth.id if youth is not None else None,
@@ -147,7 +188,7 @@ def _referral(
         urgency=scenario.urgency,
         summary="Fictional demo referral: concerns raised about associations and school absence.",
         lawful_basis="law_enforcement" if scenario.sender == "MPS" else "public_task",
-        external_reference=f"DEMO-{borough}-{n:03d}" if from_partner else None,
+        external_reference=f"DEMO-{borough}-{n:06d}" if from_partner else None,
         status=ReferralStatus.SUBMITTED,
         submitted_at=submitted_at,
         acknowledge_by=acknowledge_by(submitted_at, scenario.urgency, settings),
@@ -169,7 +210,7 @@ def _subject(youth: Any, n: int) -> dict[str, Any]:
         first, last, born = youth.first_name, youth.last_name, youth.date_of_birth
     else:
         first, last = UNKNOWN_CHILDREN[n % len(UNKNOWN_CHILDREN)]
-        born = date(2011, 1 + n % 12, 1 + n)
+        born = date(2011, 1 + n % 12, 1 + n % 28)
     return {
         "subject_first_name": first,
         "subject_last_name": last,
