@@ -38,6 +38,16 @@ Tally = dict[str, Any]
 Tallier = Callable[[Any], Tally]
 
 
+# The columns that name a rollup, in RollupKey's order (its unique constraint).
+KEY_COLUMNS = (
+    StatsRollup.kind,
+    StatsRollup.period_start,
+    StatsRollup.period_end,
+    StatsRollup.boroughs,
+    StatsRollup.ward,
+)
+
+
 @dataclass(frozen=True)
 class RollupKey:
     """Which counts: what was counted, over which days, boroughs and ward."""
@@ -62,13 +72,8 @@ class RollupKey:
         return Period(self.start, self.end, self.start, self.end, snapped=False)
 
     def where(self) -> list[Any]:
-        return [
-            StatsRollup.kind == self.kind,
-            StatsRollup.period_start == self.start,
-            StatsRollup.period_end == self.end,
-            StatsRollup.boroughs == self.boroughs,
-            StatsRollup.ward == self.ward,
-        ]
+        values = (self.kind, self.start, self.end, self.boroughs, self.ward)
+        return [column == value for column, value in zip(KEY_COLUMNS, values, strict=True)]
 
 
 @dataclass
@@ -149,7 +154,7 @@ def store(key: RollupKey, tally: Tally, *, computed_at: datetime, computed_on: d
     }
     db.session.execute(
         stmt.on_conflict_do_update(
-            index_elements=["kind", "period_start", "period_end", "boroughs", "ward"],
+            index_elements=[column.key for column in KEY_COLUMNS],
             set_=replaced,
         )
     )
@@ -176,7 +181,8 @@ def refresh(
     """Recount every rollup wanted since `now - keep`, and the standard ones; forget the rest.
 
     Each rollup is counted on one snapshot of the data and committed on its own, so a
-    long refresh never holds back requests and a failure loses only one rollup's update.
+    long refresh never holds back requests, and a failure keeps the rollups already
+    recounted (the run is recorded as failed and the next one starts over).
     """
     from sywc.stats.reports import COUNTERS
     from sywc.stats.reports.base import Context
@@ -188,16 +194,8 @@ def refresh(
     ).rowcount
     db.session.commit()
     wanted = [
-        RollupKey(r.kind, r.period_start, r.period_end, r.boroughs, r.ward)
-        for r in db.session.execute(
-            sa.select(
-                StatsRollup.kind,
-                StatsRollup.period_start,
-                StatsRollup.period_end,
-                StatsRollup.boroughs,
-                StatsRollup.ward,
-            ).order_by(StatsRollup.id)
-        )
+        RollupKey(*row)
+        for row in db.session.execute(sa.select(*KEY_COLUMNS).order_by(StatsRollup.id))
     ]
     db.session.rollback()
     keys = list(dict.fromkeys([*standard_keys(today), *wanted]))

@@ -15,6 +15,7 @@ from config.reference import BOROUGH_CODES
 from sywc.extensions import db
 from sywc.stats.models import StatsRollup
 from sywc.stats.reports.visits import histogram_median
+from sywc.stats.rollups import KEY_COLUMNS
 from tests.conftest import audit_actions
 from tests.stats.conftest import NOW, QUARTER, fetch, values
 from tests.stats.test_visits_api import rated, seen
@@ -31,14 +32,9 @@ def stored(app):
     """Return the stored rollups as (kind, from, to, boroughs, ward, computed_at) rows."""
     with app.app_context():
         rows = db.session.execute(
-            sa.select(
-                StatsRollup.kind,
-                StatsRollup.period_start,
-                StatsRollup.period_end,
-                StatsRollup.boroughs,
-                StatsRollup.ward,
-                StatsRollup.computed_at,
-            ).order_by(StatsRollup.kind, StatsRollup.period_start, StatsRollup.boroughs)
+            sa.select(*KEY_COLUMNS, StatsRollup.computed_at).order_by(
+                StatsRollup.kind, StatsRollup.period_start, StatsRollup.boroughs
+            )
         )
         return [tuple(row) for row in rows]
 
