@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -74,4 +74,7 @@ def test_two_visits_at_once_both_count_and_the_later_sets_the_schedule(app, clie
     with app.app_context():
         stored = db.session.get(Youth, youth["id"])
         assert stored.last_seen_on == later.date()
-        assert stored.next_visit_due == later.date() + timedelta(days=7)
+        # Due a cadence after the later of the last seen-visit and the rating (which is
+        # the day after `later` when the test runs across midnight).
+        rated = date.fromisoformat(youth["rag_assessed_on"])
+        assert stored.next_visit_due == max(later.date(), rated) + timedelta(days=7)
