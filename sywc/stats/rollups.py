@@ -165,13 +165,13 @@ def standard_keys(today: date) -> list[RollupKey]:
     and the last complete month, for each kind of count."""
     from sywc.stats.reports import COUNTERS
 
-    everyone = Scope(BOROUGH_CODES, None, False, {"all": tuple(sorted(BOROUGH_CODES))})
+    # A board request counts every borough (see `Scope.counted_boroughs`), by whole borough.
+    everyone = ",".join(sorted(BOROUGH_CODES))
     default = resolve_period(None, None, whole_months=True, today=today)
     last_month = resolve_period(default.end.replace(day=1), None, whole_months=True, today=today)
+    periods = {(default.start, default.end): None, (last_month.start, last_month.end): None}
     return [
-        RollupKey.of(kind, everyone, period)
-        for kind in COUNTERS
-        for period in dict.fromkeys((default, last_month))
+        RollupKey(kind, start, end, everyone, "") for kind in COUNTERS for start, end in periods
     ]
 
 
