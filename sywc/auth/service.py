@@ -239,21 +239,32 @@ def open_partner_session(client: PartnerClient, *, now: datetime) -> Tokens:
     return Tokens(access, None, int(expires.total_seconds()), session.id)
 
 
+_SESSIONS = AuthSession.__table__.c
+# Built once: the check runs on every authenticated request. Core statements on the
+# session's connection, with the session id bound per call.
+_USER_SESSION = (
+    sa.select(_SESSIONS.revoked_at, _SESSIONS.expires_at, User.__table__.c.active)
+    .join_from(AuthSession.__table__, User.__table__, User.__table__.c.id == _SESSIONS.user_id)
+    .where(_SESSIONS.id == sa.bindparam("sid"))
+)
+_PARTNER_SESSION = (
+    sa.select(_SESSIONS.revoked_at, _SESSIONS.expires_at, PartnerClient.__table__.c.active)
+    .join_from(
+        AuthSession.__table__,
+        PartnerClient.__table__,
+        PartnerClient.__table__.c.id == _SESSIONS.partner_client_id,
+    )
+    .where(_SESSIONS.id == sa.bindparam("sid"))
+)
+
+
 def load_principal(claims: dict[str, Any], *, now: datetime) -> Principal | None:
     """Build the caller from a verified token, or None when its session is no longer good."""
     session_id = claims.get("sid")
     if not isinstance(session_id, str):
         return None
-    if claims.get("kind") == "partner":
-        owner_active = PartnerClient.active
-        join = sa.select(AuthSession.revoked_at, AuthSession.expires_at, owner_active).join(
-            PartnerClient, PartnerClient.id == AuthSession.partner_client_id
-        )
-    else:
-        join = sa.select(AuthSession.revoked_at, AuthSession.expires_at, User.active).join(
-            User, User.id == AuthSession.user_id
-        )
-    row = db.session.execute(join.where(AuthSession.id == session_id)).first()
+    check = _PARTNER_SESSION if claims.get("kind") == "partner" else _USER_SESSION
+    row = db.session.connection().execute(check, {"sid": session_id}).first()
     if row is None or row[0] is not None or row[1] <= now or not row[2]:
         return None
     subject = str(claims["sub"])
