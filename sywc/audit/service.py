@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from sywc import clock
@@ -110,6 +111,32 @@ def event_hash(event_row: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# Built once: the seal runs in every audited request, so it skips statement construction
+# and the ORM's bulk-insert machinery and goes straight to the connection.
+_CHAIN_LOCK = sa.select(sa.func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK))
+_CHAIN_HEAD = (
+    sa.select(AuditEvent.__table__.c.id, AuditEvent.__table__.c.hash)
+    .order_by(AuditEvent.__table__.c.id.desc())
+    .limit(1)
+)
+_INSERT_EVENTS = AuditEvent.__table__.insert()
+_INSERT_LINKS = AuditEventRecord.__table__.insert()
+# PostgreSQL: the links as three array parameters, however many there are.
+_LINK_ROWS = (
+    sa.func.unnest(
+        sa.bindparam("event_ids", type_=postgresql.ARRAY(sa.BigInteger)),
+        sa.bindparam("record_types", type_=postgresql.ARRAY(sa.String)),
+        sa.bindparam("record_ids", type_=postgresql.ARRAY(sa.String)),
+    )
+    .table_valued("event_id", "record_type", "record_id")
+    .render_derived(name="link")
+)
+_INSERT_LINKS_PG = _INSERT_LINKS.from_select(
+    ["event_id", "record_type", "record_id"],
+    sa.select(_LINK_ROWS.c.event_id, _LINK_ROWS.c.record_type, _LINK_ROWS.c.record_id),
+)
+
+
 def _seal(session: Session) -> None:
     """Append the transaction's pending events to the chain, under the chain lock.
 
@@ -119,16 +146,15 @@ def _seal(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, None)
     if not pending:
         return
-    if session.get_bind().dialect.name == "postgresql":
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
         # Serialise writers from here to COMMIT so the chain never forks; SQLite
         # transactions already hold the database's write lock (BEGIN IMMEDIATE).
-        session.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)))
-    last = session.execute(
-        sa.select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
-    last_id, prev = (last.id, last.hash) if last else (0, GENESIS_HASH)
+        connection.execute(_CHAIN_LOCK)
+    last = connection.execute(_CHAIN_HEAD).first()
+    last_id, prev = (last[0], last[1]) if last else (0, GENESIS_HASH)
     rows: list[dict[str, Any]] = []
-    links: list[dict[str, Any]] = []
+    links: list[tuple[int, str, str]] = []
     for offset, item in enumerate(pending, start=1):
         row = {**item, "id": last_id + offset, "prev_hash": prev}
         row["hash"] = prev = event_hash(row)
@@ -137,12 +163,26 @@ def _seal(session: Session) -> None:
         # naming several (a list page) need a row per record.
         if row["record_type"] and row["record_ids"]:
             links.extend(
-                {"event_id": row["id"], "record_type": row["record_type"], "record_id": rid}
-                for rid in dict.fromkeys(row["record_ids"])
+                (row["id"], row["record_type"], rid) for rid in dict.fromkeys(row["record_ids"])
             )
-    session.execute(sa.insert(AuditEvent), rows)
+    connection.execute(_INSERT_EVENTS, rows)
     if links:
-        session.execute(sa.insert(AuditEventRecord), links)
+        _link(connection, links)
+
+
+def _link(connection: sa.Connection, links: list[tuple[int, str, str]]) -> None:
+    """Name each record of the many-record events: one statement for them all."""
+    if connection.dialect.name == "postgresql":
+        event_ids, record_types, record_ids = (list(column) for column in zip(*links, strict=True))
+        connection.execute(
+            _INSERT_LINKS_PG,
+            {"event_ids": event_ids, "record_types": record_types, "record_ids": record_ids},
+        )
+        return
+    connection.execute(
+        _INSERT_LINKS,
+        [{"event_id": e, "record_type": t, "record_id": r} for e, t, r in links],
+    )
 
 
 def _discard(session: Session) -> None:
