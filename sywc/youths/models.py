@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from sywc.database import TimestampMixin, VersionMixin
 from sywc.extensions import db
@@ -47,11 +47,13 @@ class Youth(TimestampMixin, VersionMixin, db.Model):
     next_visit_due: Mapped[date | None]
     last_activity_at: Mapped[datetime]
 
+    # Loaded only to change them: reads take `flags_text` and `cohorts_text` (below),
+    # which come with the row itself.
     flag_links: Mapped[list[YouthFlag]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="YouthFlag.flag"
+        cascade="all, delete-orphan", order_by="YouthFlag.flag"
     )
     cohort_links: Mapped[list[YouthCohort]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="YouthCohort.cohort"
+        cascade="all, delete-orphan", order_by="YouthCohort.cohort"
     )
     # Newest first; read only for a single record (lists never touch it).
     assessments: Mapped[list[RagAssessment]] = relationship(
@@ -81,16 +83,34 @@ class Youth(TimestampMixin, VersionMixin, db.Model):
 
     @property
     def flags(self) -> list[str]:
-        return [link.flag for link in self.flag_links]
+        if "flag_links" in self.__dict__ or "flags_text" not in self.__dict__:
+            return [link.flag for link in self.flag_links]  # being changed: the links
+        return _codes(self.flags_text)
 
     @property
     def other_cohorts(self) -> list[str]:
-        return [link.cohort for link in self.cohort_links]
+        if "cohort_links" in self.__dict__ or "cohorts_text" not in self.__dict__:
+            return [link.cohort for link in self.cohort_links]
+        return _codes(self.cohorts_text)
 
     @property
     def current_assessment(self) -> RagAssessment | None:
         """Return the rating in force: the newest by date, then by id."""
+        if CURRENT_ASSESSMENT in self.__dict__:
+            current: RagAssessment | None = self.__dict__[CURRENT_ASSESSMENT]
+            return current
         return self.assessments[0] if self.assessments else None
+
+    def keep_current_assessment(self, assessment: RagAssessment | None) -> None:
+        """Hold the rating in force, read on its own, so its history need not be loaded."""
+        self.__dict__[CURRENT_ASSESSMENT] = assessment
+
+
+CURRENT_ASSESSMENT = "_sywc_current_assessment"
+
+
+def _codes(text: str | None) -> list[str]:
+    return sorted(text.split(",")) if text else []
 
 
 class YouthFlag(db.Model):
@@ -147,3 +167,19 @@ class YouthStatusChange(db.Model):
     reason: Mapped[str] = mapped_column(sa.Text)
     changed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     changed_at: Mapped[datetime]
+
+
+def _aggregated(table: type[YouthFlag] | type[YouthCohort], code: str) -> sa.ScalarSelect[str]:
+    return (
+        sa.select(sa.func.aggregate_strings(getattr(table, code), ","))
+        .where(table.youth_id == Youth.id)
+        .correlate_except(table)
+        .scalar_subquery()
+    )
+
+
+# A young person's flags and other cohorts as "a,b,c", read with the row by one indexed
+# subquery each (both tables are keyed by youth first): lists and records need no more
+# statements, however many rows they show. Codes hold no commas.
+Youth.flags_text = column_property(_aggregated(YouthFlag, "flag"))
+Youth.cohorts_text = column_property(_aggregated(YouthCohort, "cohort"))

@@ -126,12 +126,21 @@ def add_youth(*, principal: Principal, data: dict[str, Any], now: datetime) -> Y
 
 def get_youth(*, principal: Principal, youth_id: int, now: datetime) -> Youth:
     """Read one record with its current rating; the read is audited."""
-    youth = policies.get_visible_youth(
-        principal, youth_id, options=[selectinload(Youth.assessments)]
+    youth = policies.get_visible_youth(principal, youth_id)
+    youth.keep_current_assessment(
+        db.session.scalars(
+            sa.select(RagAssessment)
+            .where(RagAssessment.youth_id == youth.id)
+            .order_by(RagAssessment.assessed_on.desc(), RagAssessment.id.desc())
+            .limit(1)
+        ).first()
     )
     audit.record("youth_viewed", record_type="youth", record_id=youth.id, actor=principal, now=now)
     db.session.commit()
     return youth
+
+
+LINKS = {"flags": "flag_links", "other_cohorts": "cohort_links"}
 
 
 def _apply_links(youth: Youth, changes: dict[str, Any]) -> None:
@@ -178,7 +187,9 @@ def update_youth(
     """Change a record's details, refusing a change based on a stale read."""
     if not changes:
         raise ValidationFailed("Send at least one field to change.", errors={"_body": ["Empty."]})
-    youth = policies.get_visible_youth(principal, youth_id, for_update=True)
+    # The links a change replaces are loaded with the row, before anything changes.
+    links = [selectinload(getattr(Youth, LINKS[k])) for k in sorted(LINKS.keys() & changes)]
+    youth = policies.get_visible_youth(principal, youth_id, for_update=True, options=links)
     check_version(youth.version, expected_version)
     _check_changes(youth, changes, today=now.date())
     details: dict[str, Any] = {"changed": sorted(changes)}
