@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app, request
 from sqlalchemy.orm import Session, scoped_session
 
+from sywc.dumping import PlannedList
 from sywc.errors import (
     PayloadTooLarge,
     PreconditionFailed,
@@ -49,7 +50,7 @@ class PageSchema(ma.Schema):
 
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     """Build the list envelope `{"items": [...], paging}` for `item_schema`."""
-    return type(name, (PageSchema,), {"items": ma.fields.List(ma.fields.Nested(item_schema))})
+    return type(name, (PageSchema,), {"items": PlannedList(item_schema)})
 
 
 @dataclass
