@@ -76,53 +76,87 @@ class RollupKey:
         return [column == value for column, value in zip(KEY_COLUMNS, values, strict=True)]
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A fresh stored rollup, without its counts: enough to know what they are."""
+
+    id: int
+    computed_at: datetime
+    requested_at: datetime
+
+
 @dataclass
 class Rollups:
-    """One request's use of rollups: what it read (and how old), what it must store."""
+    """One request's use of rollups: what it read (and how old), what it must store.
+
+    A request counting on the spot first takes a consistent snapshot (see
+    `consistent_snapshot`); one served entirely from stored counts needs none.
+    """
 
     now: datetime
     today: date
     max_age: timedelta
     computed: dict[RollupKey, Tally] = field(default_factory=dict)
-    used: list[tuple[RollupKey, datetime]] = field(default_factory=list)
+    used: dict[RollupKey, Stored] = field(default_factory=dict)
+    snapshot_taken: bool = False
 
     @classmethod
     def for_request(cls, config: Mapping[str, Any], *, now: datetime, today: date) -> Rollups:
         minutes = int(config["STATS_ROLLUP_MAX_AGE_MINUTES"])
         return cls(now=now, today=today, max_age=timedelta(minutes=minutes))
 
-    def tally(self, key: RollupKey, count: Tallier, ctx: Any) -> Tally:
-        """Return the fresh stored counts for `key`, or count them now (and store later)."""
-        row = self._fresh(key)
-        if row is not None:
-            self.used.append((key, row.computed_at))
-            return row.data
-        tally = self.computed[key] = count(ctx)
-        return tally
-
-    def _fresh(self, key: RollupKey) -> StatsRollup | None:
+    def stored(self, key: RollupKey) -> Stored | None:
+        """Return the fresh stored rollup of `key` (its counts are read by `tally`)."""
+        if key in self.used:
+            return self.used[key]
         if self.max_age <= timedelta(0):
             return None
-        return db.session.scalars(
-            sa.select(StatsRollup).where(
+        row = db.session.execute(
+            sa.select(StatsRollup.id, StatsRollup.computed_at, StatsRollup.requested_at).where(
                 *key.where(),
                 StatsRollup.computed_on == self.today,
                 StatsRollup.computed_at >= self.now - self.max_age,
             )
-        ).one_or_none()
+        ).first()
+        if row is None:
+            return None
+        stored = self.used[key] = Stored(row.id, row.computed_at, row.requested_at)
+        return stored
+
+    def tally(self, key: RollupKey, count: Tallier, ctx: Any) -> Tally:
+        """Return the fresh stored counts for `key`, or count them now (and store later)."""
+        stored = self.stored(key)
+        if stored is not None:
+            row = db.session.execute(
+                sa.select(StatsRollup.data, StatsRollup.computed_at).where(
+                    StatsRollup.id == stored.id
+                )
+            ).first()
+            if row is not None:
+                # Recounted since `stored` was read: the counts are as of the recount.
+                self.used[key] = Stored(stored.id, row.computed_at, stored.requested_at)
+                return dict(row.data)
+            del self.used[key]  # forgotten meanwhile by the scheduler: count it
+        if not self.snapshot_taken:
+            consistent_snapshot()
+            self.snapshot_taken = True
+        tally = self.computed[key] = count(ctx)
+        return tally
 
     @property
     def as_of(self) -> datetime:
         """Return when the oldest figures of the report were counted."""
-        return min((at for _, at in self.used), default=self.now)
+        return min((s.computed_at for s in self.used.values()), default=self.now)
 
     def save(self) -> None:
         """Store what was counted, and note that stored rollups were wanted; never commits."""
         for key, tally in self.computed.items():
             store(key, tally, computed_at=self.now, computed_on=self.today)
         stale = self.now - timedelta(hours=1)
-        for key, _ in self.used:
+        for key, stored in self.used.items():
             # At most once an hour: the mark only tells the scheduler what to keep current.
+            if stored.requested_at >= stale:
+                continue
             db.session.execute(
                 sa.update(StatsRollup)
                 .where(*key.where(), StatsRollup.requested_at < stale)

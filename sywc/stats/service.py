@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from datetime import date, datetime
 from typing import Any
 
@@ -12,9 +14,10 @@ from sywc.audit import service as audit
 from sywc.extensions import db
 from sywc.security import Principal
 from sywc.stats.period import Period, resolve_period
-from sywc.stats.reports import REPORTS
+from sywc.stats.reports import FROM_TALLY, REPORTS
 from sywc.stats.reports.base import Context, Report
-from sywc.stats.rollups import Rollups, consistent_snapshot
+from sywc.stats.rollups import RollupKey, Rollups, consistent_snapshot
+from sywc.stats.schemas import TABLES
 from sywc.stats.scope import Scope, resolve_scope
 from sywc.stats.suppression import SUPPRESSED
 
@@ -54,15 +57,19 @@ def get_statistics(
     The counts come from a fresh rollup when there is one (see `sywc.stats.rollups`);
     those counted on the spot are stored for the next request.
     """
-    build: Callable[[Context], Report] = REPORTS[name]
     scope = resolve_scope(principal, borough=borough, ward=ward)
     period = resolve_period(start, end, whole_months=scope.suppressed, today=today)
     rollups = Rollups.for_request(current_app.config, now=now, today=today)
-    consistent_snapshot()
-    report = build(Context(scope, period, today, current_app.config, rollups))
-    # End the snapshot before auditing: the audit chain must be extended from the latest
-    # committed event, which a REPEATABLE READ snapshot taken earlier cannot see.
-    db.session.rollback()
+    kind = FROM_TALLY.get(name)
+    if kind is None:
+        # Counted in SQL on every request: every query of the report sees one snapshot.
+        consistent_snapshot()
+    ctx = Context(scope, period, today, current_app.config, rollups)
+    report = _made_from_rollup(name, kind, ctx) if kind else _make(name, ctx)
+    if kind is None or rollups.snapshot_taken:
+        # End the snapshot before auditing: the audit chain must be extended from the
+        # latest committed event, which a REPEATABLE READ snapshot cannot see.
+        db.session.rollback()
     rollups.save()
     _record(name, scope, period, export=export)
     db.session.commit()
@@ -80,3 +87,60 @@ def get_statistics(
         "notes": report.notes,
         "tables": report.tables,
     }
+
+
+# Reports made from a stored rollup, kept by each app (one per process), most recently
+# used last. Such a report is a pure function of the rollup's counts, the scope and the
+# period, so suppression (the costly part) runs once per rollup and scope rather than on
+# every request.
+MADE_FROM_ROLLUPS = 64
+_made_lock = threading.Lock()
+
+
+def _made() -> OrderedDict[Hashable, Report]:
+    made: OrderedDict[Hashable, Report] = current_app.extensions.setdefault(
+        "sywc.stats.made", OrderedDict()
+    )
+    return made
+
+
+def _make(name: str, ctx: Context) -> Report:
+    """Make report `name`, its tables dumped for the response once, here."""
+    report = REPORTS[name](ctx)
+    return Report(TABLES.dump(report.tables), report.notes)
+
+
+def _made_from_rollup(name: str, kind: str, ctx: Context) -> Report:
+    """Return report `name` of ctx, reusing the one made from the same stored rollup."""
+    assert ctx.rollups is not None
+    key = RollupKey.of(kind, ctx.scope, ctx.period)
+    stored = ctx.rollups.stored(key)
+    if stored is None:
+        return _make(name, ctx)  # counted now: nothing to reuse
+    scope = ctx.scope
+    memo = (
+        name,
+        key,
+        stored.id,
+        stored.computed_at,
+        ctx.period,
+        ctx.today,
+        scope.boroughs,
+        scope.ward,
+        scope.suppressed,
+        tuple(sorted(scope.members.items())),
+    )
+    made = _made()
+    with _made_lock:
+        report = made.get(memo)
+        if report is not None:
+            made.move_to_end(memo)
+            return report
+    report = _make(name, ctx)
+    if ctx.rollups.used.get(key) != stored:
+        return report  # recounted while this request read it: keep the older one cached
+    with _made_lock:
+        made[memo] = report
+        while len(made) > MADE_FROM_ROLLUPS:
+            made.popitem(last=False)
+    return report

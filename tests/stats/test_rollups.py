@@ -169,6 +169,8 @@ def test_the_refresh_recounts_wanted_and_standard_rollups_and_forgets_the_rest(
     app, client, senior, late_red, runner, monkeypatch
 ):
     fetch(client, "visits", senior, borough="WCC", **QUARTER)
+    # Served from the stored counts, so the report made from them is kept by the app.
+    assert missed(fetch(client, "visits", senior, borough="WCC", **QUARTER)) == 2
     with app.app_context():
         old = NOW - timedelta(days=8)
         db.session.add(
@@ -202,6 +204,7 @@ def test_the_refresh_recounts_wanted_and_standard_rollups_and_forgets_the_rest(
         ("visits", *quarter, "WCC", "", later),
         ("visits", *march, EVERY_BOROUGH, "", later),
     ]
+    # The recount replaced the counts: the report kept from the old ones is not served.
     body = fetch(client, "visits", senior, borough="WCC", **QUARTER)
     assert missed(body) == 3
     assert body["as_of"] == "2026-04-10T12:10:00+00:00"
@@ -246,15 +249,29 @@ def test_board_medians_cover_only_the_boroughs_asked_for(app, client, board, sen
     assert values(rbkc, "median_days_overdue_by_rag")["red"] != 81.0
 
 
+def _rollup_reads(counter):
+    reads = [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
+    assert not [s for s in reads if "FROM visits" in s or "FROM rag_assessments" in s]
+    return [s for s in reads if "FROM stats_rollups" in s]
+
+
 @ROLLUPS_ON
 def test_a_request_served_from_a_rollup_reads_it_and_nothing_of_the_children(
     app, client, senior, late_red, count_statements
 ):
-    fetch(client, "visits", senior, **QUARTER)
+    first = fetch(client, "visits", senior, **QUARTER)
 
     with count_statements() as counter:
-        fetch(client, "visits", senior, **QUARTER)
+        second = fetch(client, "visits", senior, **QUARTER)
+    # Which rollup is fresh, then its counts; the report made from them is kept.
+    assert len(_rollup_reads(counter)) == 2
+    assert "data" in _rollup_reads(counter)[1]
 
-    reads = [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
-    assert sum("FROM stats_rollups" in s for s in reads) == 1
-    assert not [s for s in reads if "FROM visits" in s or "FROM rag_assessments" in s]
+    with count_statements() as counter:
+        third = fetch(client, "visits", senior, **QUARTER)
+    # The same rollup again: the report kept is served without reading the counts.
+    (read,) = _rollup_reads(counter)
+    assert "data" not in read.split("FROM")[0]
+    assert first["tables"] == second["tables"] == third["tables"]
+    assert first["as_of"] == second["as_of"] == third["as_of"]
+    assert [e.record_id for e in audit_actions(app, action="stats_viewed")] == ["visits"] * 3

@@ -26,3 +26,12 @@ REPORTS: dict[str, Callable[[Context], Report]] = {
 # What the scheduler keeps current: the counts behind the reports the board reads most,
 # and the slowest to count (the whole cohort at a day; every visit due in a period).
 COUNTERS: dict[str, Tallier] = {"snapshot": snapshot_tally, "visits": visits_tally}
+
+# The reports made from one stored tally alone, and its kind: given the tally, the scope
+# and the period, such a report is the same for every request (see `sywc.stats.service`).
+FROM_TALLY: dict[str, str] = {
+    "cohort": "snapshot",
+    "overlap": "snapshot",
+    "disproportionality": "snapshot",
+    "visits": "visits",
+}
