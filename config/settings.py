@@ -55,7 +55,15 @@ class Settings:
             "TESTING": self.TESTING,
             "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{sqlite_path}"),
             # Errors never quote a statement's values: they are a child's details.
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+            # Pooled connections are not pinged before each use (a round trip on every
+            # request): one that the database dropped fails its statement, the request
+            # gets a 503 with Retry-After and the pool is renewed. DB_POOL_PRE_PING=1
+            # pings instead, where a network drops idle connections without a word.
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "pool_pre_ping": _int("DB_POOL_PRE_PING", 0) == 1,
+                "pool_recycle": _int("DB_POOL_RECYCLE_SECONDS", 1800),
+                "hide_parameters": True,
+            },
             "SQLALCHEMY_RECORD_QUERIES": False,
             "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
             # JSON: keep the order the schemas give, and never escape to ASCII-only.

@@ -22,11 +22,17 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings
 
 from sywc import clock, create_app
 from sywc.audit.models import AuditEvent
 from sywc.extensions import db
 from sywc.users.service import create_user
+
+# Property tests check what is computed, never how fast: a loaded machine (two workers
+# and a database on two cores) must not fail them on hypothesis's per-example deadline.
+settings.register_profile("sywc", deadline=None)
+settings.load_profile("sywc")
 
 BACKEND = os.environ.get("SYWC_TEST_DB", "sqlite")
 PG_SERVER = os.environ.get(

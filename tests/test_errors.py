@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sywc import create_app
 from sywc.extensions import db
 from sywc.users.models import User
-from tests.conftest import assert_problem
+from tests.conftest import BACKEND, assert_problem
 
 
 def test_400_malformed_json(client, admin):
@@ -116,6 +116,44 @@ def test_503_when_database_is_down_then_recovers(database_url, monkeypatch):
     assert client.get("/readyz").status_code == 200
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="ends PostgreSQL server processes")
+def test_a_connection_the_database_dropped_costs_one_503_then_the_pool_is_renewed(
+    app, client, officer
+):
+    assert not app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"]
+    assert client.get("/api/v1/youths", headers=officer.headers).status_code == 200
+    with app.app_context():
+        # As a restart of the database would: every pooled connection is ended under us.
+        engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        with engine.connect() as admin:
+            ended = admin.execute(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+        engine.dispose()
+    assert ended >= 1
+
+    dropped = client.get("/api/v1/youths", headers=officer.headers)
+
+    assert_problem(dropped, 503)
+    assert dropped.headers["Retry-After"] == "5"
+    assert client.get("/api/v1/youths", headers=officer.headers).status_code == 200
+    assert client.get("/readyz").status_code == 200
+
+
+def test_pinging_pooled_connections_is_a_setting(monkeypatch, database_url):
+    monkeypatch.setenv("DB_POOL_PRE_PING", "1")
+    monkeypatch.setenv("DB_POOL_RECYCLE_SECONDS", "600")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, env="test")
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert (options["pool_pre_ping"], options["pool_recycle"]) == (True, 600)
+    with app.app_context():
+        assert db.engine.pool._pre_ping is True
+        assert db.engine.pool._recycle == 600
 
 
 @pytest.mark.parametrize("request_id", ["abc-123", "x" * 129, "bad id<script>"])
