@@ -62,6 +62,9 @@ def test_joint_seen_visit_moves_the_schedule(app, client, frozen, make_user):
     assert body["schedule"]["version"] == youth["version"] + 1  # one change, one version
     record = client.get(f"/api/v1/youths/{youth['id']}", headers=police.headers).get_json()
     assert record["last_seen_on"] == "2026-03-10"
+    # Read back from the database: the officers come with the visit's row, in id order.
+    listed = client.get(f"/api/v1/youths/{youth['id']}/visits", headers=police.headers)
+    assert [v["officer_ids"] for v in listed.get_json()["items"]] == [body["officer_ids"]]
     [event] = audit_actions(app, action="visit_recorded")
     assert event.details["visit_id"] == body["id"]
     assert event.details["outcome"] == "seen"
