@@ -100,7 +100,14 @@ def paginate(
     scalars: bool = True,
 ) -> Page:
     """Run `stmt` for one page (it must carry a total order) and count its matches."""
-    counted = stmt.order_by(None).limit(COUNT_CAP + 1).subquery()
+    # Count the matching rows, not their columns: a column computed per row (a young
+    # person's flags, say) would otherwise be computed for every row counted.
+    counted = (
+        stmt.order_by(None)
+        .with_only_columns(sa.literal_column("1").label("one"), maintain_column_froms=True)
+        .limit(COUNT_CAP + 1)
+        .subquery()
+    )
     total = session.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one()
     paged = stmt.limit(limit).offset((page - 1) * limit)
     result = session.execute(paged)

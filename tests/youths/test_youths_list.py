@@ -171,3 +171,23 @@ def test_a_page_of_5_and_of_200_issue_the_same_number_of_statements(
     with count_statements() as large:
         assert len(_ids(client, account, "?limit=200")) == 12
     assert small.count == large.count
+
+
+def test_the_total_counts_rows_without_reading_their_flags(
+    app, client, make_user, count_statements
+):
+    account = make_user("officer", "MPS")
+    with app.app_context():
+        for n in range(3):
+            record = factories.youth(lead_officer_id=account.id, first_name=f"P{n}")
+            db.session.add(YouthFlag(youth_id=record.id, flag="weapon"))
+        db.session.commit()
+    with count_statements() as counter:
+        response = client.get("/api/v1/youths?limit=2", headers=account.headers)
+
+    body = response.get_json()
+    assert (body["total"], [i["flags"] for i in body["items"]]) == (3, [["weapon"]] * 2)
+    (count,) = [s for s in counter.statements if "count(" in s.lower()]
+    # Only the page reads each row's flags and cohorts; the count touches the rows alone.
+    assert "youth_flags" not in count
+    assert "youth_cohorts" not in count
