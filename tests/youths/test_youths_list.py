@@ -157,15 +157,20 @@ def test_list_items_carry_no_address(client, cohort):
     assert items[0]["days_overdue"] == 3
 
 
+def _flagged_youths(app, account, count):
+    """Add `count` young people led by `account`, each flagged as carrying a weapon."""
+    with app.app_context():
+        for n in range(count):
+            record = factories.youth(lead_officer_id=account.id, first_name=f"P{n}")
+            db.session.add(YouthFlag(youth_id=record.id, flag="weapon"))
+        db.session.commit()
+
+
 def test_a_page_of_5_and_of_200_issue_the_same_number_of_statements(
     app, client, make_user, count_statements
 ):
     account = make_user("officer", "MPS")
-    with app.app_context():
-        for n in range(12):
-            record = factories.youth(lead_officer_id=account.id, first_name=f"P{n}")
-            db.session.add(YouthFlag(youth_id=record.id, flag="weapon"))
-        db.session.commit()
+    _flagged_youths(app, account, 12)
     with count_statements() as small:
         assert len(_ids(client, account, "?limit=5")) == 5
     with count_statements() as large:
@@ -177,11 +182,7 @@ def test_the_total_counts_rows_without_reading_their_flags(
     app, client, make_user, count_statements
 ):
     account = make_user("officer", "MPS")
-    with app.app_context():
-        for n in range(3):
-            record = factories.youth(lead_officer_id=account.id, first_name=f"P{n}")
-            db.session.add(YouthFlag(youth_id=record.id, flag="weapon"))
-        db.session.commit()
+    _flagged_youths(app, account, 3)
     with count_statements() as counter:
         response = client.get("/api/v1/youths?limit=2", headers=account.headers)
 
