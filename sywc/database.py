@@ -66,3 +66,17 @@ class VersionMixin:
 def affected(result: sa.Result[Any]) -> int:
     """Return how many rows an UPDATE or DELETE changed."""
     return cast(sa.CursorResult[Any], result).rowcount
+
+
+def joined_values(column: Any, owner: Any, owned_by: Any) -> sa.ScalarSelect[str]:
+    """Return a correlated subquery joining `column`'s values for one owner as "a,b,c".
+
+    `owner` is the owning table's key column, `owned_by` the column of `column`'s table
+    pointing at it (leading an index there, so each row costs one index lookup).
+    """
+    return (
+        sa.select(sa.func.aggregate_strings(sa.cast(column, sa.String), ","))
+        .where(owned_by == owner)
+        .correlate_except(owned_by.class_)
+        .scalar_subquery()
+    )

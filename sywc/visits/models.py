@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
+from sywc.database import joined_values
 from sywc.extensions import db
 
 
@@ -69,8 +70,5 @@ class VisitOfficer(db.Model):
 # A visit's officers as "3,17", read with the row by one indexed subquery (the table is
 # keyed by visit first): a page of visits needs no second statement for them.
 Visit.officer_ids_text = column_property(
-    sa.select(sa.func.aggregate_strings(sa.cast(VisitOfficer.user_id, sa.String), ","))
-    .where(VisitOfficer.visit_id == Visit.id)
-    .correlate_except(VisitOfficer)
-    .scalar_subquery()
+    joined_values(VisitOfficer.user_id, Visit.id, VisitOfficer.visit_id)
 )

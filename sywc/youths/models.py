@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from sywc.database import TimestampMixin, VersionMixin
+from sywc.database import TimestampMixin, VersionMixin, joined_values
 from sywc.extensions import db
 
 
@@ -169,17 +169,10 @@ class YouthStatusChange(db.Model):
     changed_at: Mapped[datetime]
 
 
-def _aggregated(table: type[YouthFlag] | type[YouthCohort], code: str) -> sa.ScalarSelect[str]:
-    return (
-        sa.select(sa.func.aggregate_strings(getattr(table, code), ","))
-        .where(table.youth_id == Youth.id)
-        .correlate_except(table)
-        .scalar_subquery()
-    )
-
-
 # A young person's flags and other cohorts as "a,b,c", read with the row by one indexed
 # subquery each (both tables are keyed by youth first): lists and records need no more
 # statements, however many rows they show. Codes hold no commas.
-Youth.flags_text = column_property(_aggregated(YouthFlag, "flag"))
-Youth.cohorts_text = column_property(_aggregated(YouthCohort, "cohort"))
+Youth.flags_text = column_property(joined_values(YouthFlag.flag, Youth.id, YouthFlag.youth_id))
+Youth.cohorts_text = column_property(
+    joined_values(YouthCohort.cohort, Youth.id, YouthCohort.youth_id)
+)
