@@ -165,7 +165,9 @@ def _seal(session: Session) -> None:
             links.extend(
                 (row["id"], row["record_type"], rid) for rid in dict.fromkeys(row["record_ids"])
             )
-    connection.execute(_INSERT_EVENTS, rows)
+    # One event (most requests) goes as a plain execute: a list of one would take the
+    # driver's executemany path, which costs more than the insert itself.
+    connection.execute(_INSERT_EVENTS, rows[0] if len(rows) == 1 else rows)
     if links:
         _link(connection, links)
 
