@@ -19,7 +19,7 @@ from sywc.audit.service import install_session_hooks
 from sywc.auth.tokens import register_jwt_callbacks
 from sywc.cli import register_commands
 from sywc.engine import MIGRATIONS_DIR, configure_engines
-from sywc.extensions import api, cors, db, jwt, limiter, migrate
+from sywc.extensions import api, cors, db, jwt, limit_decorated_views_only, limiter, migrate
 from sywc.fields import IdConverter
 from sywc.http import check_query_string, check_request_body
 from sywc.routes import BLUEPRINTS
@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None, *, env: str | None = None) 
     jwt.init_app(app)
     register_jwt_callbacks(jwt)
     limiter.init_app(app)
+    limit_decorated_views_only(app)
     cors.init_app(
         app,
         resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},

@@ -1,5 +1,6 @@
 """Extensions, created unbound and bound to the app in `create_app`."""
 
+from flask import Flask
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
@@ -16,3 +17,17 @@ jwt = JWTManager()
 api = SywcApi()
 cors = CORS()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def limit_decorated_views_only(app: Flask) -> None:
+    """Drop the limiter's check from every request; the decorated views keep theirs.
+
+    Only the sign-in routes carry limits, and their `@limiter.limit` decorators check
+    them when called. With no default or application-wide limits, the extension's own
+    before-request pass finds nothing to apply yet costs each request a walk over the
+    limit registry. Configuring such limits keeps that pass.
+    """
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
+        return
+    hooks = app.before_request_funcs.get(None, [])
+    hooks[:] = [hook for hook in hooks if hook != limiter._check_request_limit]
