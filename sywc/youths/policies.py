@@ -13,6 +13,14 @@ from sywc.extensions import db
 from sywc.security import Principal
 from sywc.youths.models import Youth
 
+# The same rule as a prebuilt clause, for statements built once: bind `borough_params`.
+VISIBLE_TO_CALLER = Youth.borough.in_(sa.bindparam("boroughs", expanding=True))
+
+
+def borough_params(principal: Principal) -> dict[str, Any]:
+    """Return the parameters of `VISIBLE_TO_CALLER` for this caller."""
+    return {"boroughs": sorted(principal.boroughs)}
+
 
 def visible_youths(stmt: sa.Select[Any], principal: Principal) -> sa.Select[Any]:
     """Restrict a query over youths to the caller's boroughs (applied before paging)."""

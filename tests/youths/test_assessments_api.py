@@ -65,3 +65,32 @@ def test_rating_a_closed_record_is_409(client, officer, senior):
         headers=officer.headers,
     )
     assert response.status_code == 409
+
+
+def test_record_shows_the_rating_in_force_read_with_the_row(
+    app, client, officer, make_user, count_statements
+):
+    youth = create_youth(client, officer, rag="green")
+    path = f"/api/v1/youths/{youth['id']}/rag-assessments"
+    today = clock.today()
+    red = client.post(path, json={"rating": "red", "rationale": WHY}, headers=officer.headers)
+    same_day = client.post(
+        path,
+        json={"rating": "amber", "rationale": WHY, "assessed_on": today.isoformat()},
+        headers=officer.headers,
+    )
+    assert same_day.status_code == 201
+    # Same date: the later entry is in force.
+    with count_statements() as counter:
+        record = client.get(f"/api/v1/youths/{youth['id']}", headers=officer.headers)
+    assert record.status_code == 200
+    body = record.get_json()
+    assert body["rag"] == "amber"
+    assert body["current_assessment"]["id"] == same_day.get_json()["id"] != red.get_json()["id"]
+    # The record and its rating come in one statement.
+    [read] = [s for s in counter.statements if "rag_assessments" in s]
+    assert "FROM youths" in read
+    stranger = make_user("officer", "MPS", boroughs=["CMD"])
+    hidden = client.get(f"/api/v1/youths/{youth['id']}", headers=stranger.headers)
+    assert hidden.status_code == 404
+    assert [e.record_id for e in audit_actions(app, action="youth_viewed")] == [str(youth["id"])]

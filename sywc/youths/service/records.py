@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from sywc.audit import service as audit
-from sywc.errors import Conflict, ValidationFailed
+from sywc.errors import Conflict, NotFound, ValidationFailed
 from sywc.extensions import db
 from sywc.http import check_version
 from sywc.security import Principal
@@ -124,17 +124,34 @@ def add_youth(*, principal: Principal, data: dict[str, Any], now: datetime) -> Y
     return youth
 
 
+# A record and its rating in force, in one statement: the rating row is found by the id
+# of the newest by date then id (an index-only lookup per record), so the history is
+# never read. Built once; the id and the caller's boroughs are bound per request.
+_RECORD_WITH_RATING = (
+    sa.select(Youth, RagAssessment)
+    .outerjoin(
+        RagAssessment,
+        RagAssessment.id
+        == sa.select(RagAssessment.id)
+        .where(RagAssessment.youth_id == Youth.id)
+        .order_by(RagAssessment.assessed_on.desc(), RagAssessment.id.desc())
+        .limit(1)
+        .correlate(Youth)
+        .scalar_subquery(),
+    )
+    .where(Youth.id == sa.bindparam("youth_id"), policies.VISIBLE_TO_CALLER)
+)
+
+
 def get_youth(*, principal: Principal, youth_id: int, now: datetime) -> Youth:
     """Read one record with its current rating; the read is audited."""
-    youth = policies.get_visible_youth(principal, youth_id)
-    youth.keep_current_assessment(
-        db.session.scalars(
-            sa.select(RagAssessment)
-            .where(RagAssessment.youth_id == youth.id)
-            .order_by(RagAssessment.assessed_on.desc(), RagAssessment.id.desc())
-            .limit(1)
-        ).first()
-    )
+    found = db.session.execute(
+        _RECORD_WITH_RATING, {"youth_id": youth_id, **policies.borough_params(principal)}
+    ).first()
+    if found is None:
+        raise NotFound("No such young person.")
+    youth, current = found
+    youth.keep_current_assessment(current)
     audit.record("youth_viewed", record_type="youth", record_id=youth.id, actor=principal, now=now)
     db.session.commit()
     return youth
