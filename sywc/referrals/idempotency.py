@@ -2,8 +2,8 @@
 
 The key is claimed by INSERTing its row in the same transaction as the work it guards,
 under the (scope, key) unique constraint, so two requests can never both do the work:
-on PostgreSQL a second request blocks on the index until the first commits, then fails
-the insert and replays the stored response. Nothing is stored for a request that fails,
+on PostgreSQL a second request blocks on the index until the first commits, then finds
+the key taken and replays the stored response. Nothing is stored for a request that fails,
 so a corrected retry with the same key is simply processed.
 """
 
@@ -19,7 +19,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 
 from sywc.database import affected
 from sywc.errors import BadRequest, Conflict, ValidationFailed
@@ -76,38 +77,68 @@ def fingerprint(method: str, path: str, payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def claim(*, scope: str, key: str, request_hash: str, now: datetime) -> IdempotencyKey | Replay:
-    """Claim `key` in the current transaction, or return the response to replay."""
-    hours = current_app.config["IDEMPOTENCY_KEY_HOURS"]
-    row = IdempotencyKey(
-        scope=scope,
-        key=key,
-        request_hash=request_hash,
+@dataclass(frozen=True)
+class Claim:
+    """A key this request holds until its transaction ends."""
+
+    id: int
+
+
+_KEYS = IdempotencyKey.__table__
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _claim_statement(dialect: str) -> Any:
+    """INSERT the claim; on the key's row, take it over only when it has expired."""
+    insert = _INSERTS[dialect](_KEYS).values(
+        scope=sa.bindparam("scope"),
+        key=sa.bindparam("key"),
+        request_hash=sa.bindparam("request_hash"),
         status=IN_FLIGHT,
-        created_at=now,
-        expires_at=now + timedelta(hours=hours),
+        response_status=None,
+        response_body=None,
+        created_at=sa.bindparam("now"),
+        expires_at=sa.bindparam("expires_at"),
     )
+    replaced = ("request_hash", "status", "response_status", "response_body", "created_at")
+    return insert.on_conflict_do_update(
+        index_elements=[_KEYS.c.scope, _KEYS.c.key],
+        set_={name: insert.excluded[name] for name in (*replaced, "expires_at")},
+        where=_KEYS.c.expires_at <= sa.bindparam("now"),
+    ).returning(_KEYS.c.id)
+
+
+_CLAIMS = {dialect: _claim_statement(dialect) for dialect in _INSERTS}
+
+
+def claim(*, scope: str, key: str, request_hash: str, now: datetime) -> Claim | Replay:
+    """Claim `key` in the current transaction, or return the response to replay.
+
+    One statement: the row is inserted, or an expired row for the key is taken over.
+    A live row returns nothing and its stored response is replayed. On PostgreSQL a
+    concurrent claim of the same key waits for the first transaction to end.
+    """
+    hours = current_app.config["IDEMPOTENCY_KEY_HOURS"]
+    params = {
+        "scope": scope,
+        "key": key,
+        "request_hash": request_hash,
+        "now": now,
+        "expires_at": now + timedelta(hours=hours),
+    }
     try:
         with _bounded_lock_wait():
-            # An expired claim no longer binds the key: free it for this request.
-            db.session.execute(
-                sa.delete(IdempotencyKey).where(
-                    IdempotencyKey.scope == scope,
-                    IdempotencyKey.key == key,
-                    IdempotencyKey.expires_at <= now,
-                )
-            )
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        return _existing(scope=scope, key=key, request_hash=request_hash, now=now)
+            claimed = db.session.execute(
+                _CLAIMS[db.session.get_bind().dialect.name], params
+            ).scalar()
     except OperationalError as error:
         if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise
         db.session.rollback()
         raise _still_in_flight() from None
-    return row
+    if claimed is None:
+        return _existing(scope=scope, key=key, request_hash=request_hash, now=now)
+    return Claim(claimed)
 
 
 def _existing(*, scope: str, key: str, request_hash: str, now: datetime) -> Replay:
@@ -157,11 +188,13 @@ def _bounded_lock_wait() -> Iterator[None]:
     db.session.execute(sa.select(sa.func.set_config("lock_timeout", previous, True)))
 
 
-def complete(row: IdempotencyKey, *, status: int, body: dict[str, Any]) -> None:
+def complete(claimed: Claim, *, status: int, body: dict[str, Any]) -> None:
     """Store the response given for a claimed key, in the same transaction."""
-    row.status = COMPLETED
-    row.response_status = status
-    row.response_body = body
+    db.session.execute(
+        sa.update(IdempotencyKey)
+        .where(IdempotencyKey.id == claimed.id)
+        .values(status=COMPLETED, response_status=status, response_body=body)
+    )
 
 
 def purge_expired_keys(*, now: datetime) -> int:
