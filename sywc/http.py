@@ -26,6 +26,8 @@ DEFAULT_LIMIT = 50
 # Counting every match of a broad filter over a million rows costs more than the page;
 # past this many the total is reported as a lower bound.
 COUNT_CAP = 10_000
+# The alias of the rows a page's total counts (tests tell the count statement by it).
+PAGE_TOTAL = "page_total"
 
 
 class PageArgs(ma.Schema):
@@ -99,20 +101,31 @@ def paginate(
     limit: int,
     scalars: bool = True,
 ) -> Page:
-    """Run `stmt` for one page (it must carry a total order) and count its matches."""
+    """Run `stmt` for one page (it must carry a total order) and count its matches.
+
+    A page shorter than the limit is the last one, so its total is known without a
+    count: only a full page, or one past the end, runs the count statement.
+    """
+    offset = (page - 1) * limit
+    result = session.execute(stmt.limit(limit).offset(offset))
+    items = list(result.scalars().all() if scalars else result.all())
+    if len(items) < limit and (items or page == 1):
+        total = offset + len(items)
+    else:
+        total = session.execute(_count(stmt)).scalar_one()
+    return Page(items, page, limit, min(total, COUNT_CAP), total > COUNT_CAP)
+
+
+def _count(stmt: sa.Select[Any]) -> sa.Select[Any]:
     # Count the matching rows, not their columns: a column computed per row (a young
     # person's flags, say) would otherwise be computed for every row counted.
     counted = (
         stmt.order_by(None)
         .with_only_columns(sa.literal_column("1").label("one"), maintain_column_froms=True)
         .limit(COUNT_CAP + 1)
-        .subquery()
+        .subquery(PAGE_TOTAL)
     )
-    total = session.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one()
-    paged = stmt.limit(limit).offset((page - 1) * limit)
-    result = session.execute(paged)
-    items = list(result.scalars().all() if scalars else result.all())
-    return Page(items, page, limit, min(total, COUNT_CAP), total > COUNT_CAP)
+    return sa.select(sa.func.count()).select_from(counted)
 
 
 def paged(page: Page, items: list[Any] | None = None) -> tuple[dict[str, Any], int, dict[str, str]]:

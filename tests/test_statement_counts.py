@@ -1,5 +1,7 @@
 """Every list and statistics endpoint issues as many SQL statements for 30 young people as
 for 3, and for a page of 50 as for a page of 5: an N+1 query cannot come back unnoticed.
+A page's total count is left out of the comparison: a short page skips it (its total is
+known), a full one runs it.
 
 The endpoints are found by walking the URL map (GET routes under /api/v1 without path
 parameters, except authentication and the docs), so endpoints added later are covered
@@ -131,7 +133,7 @@ def _measure(
             continue
         body = response.get_json(silent=True)
         listed = isinstance(body, dict) and isinstance(body.get("items"), list)
-        measured[route] = (counter.count, len(body["items"]) if listed else -1)
+        measured[route] = (counter.beyond_totals, len(body["items"]) if listed else -1)
     return measured, failures
 
 

@@ -130,7 +130,7 @@ def test_a_list_costs_the_same_statements_whatever_the_page_size(
         assert len(listed(client, officer, "?limit=2")["items"]) == 2
     with count_statements() as large:
         assert len(listed(client, officer, "?limit=30")["items"]) == 30
-    assert small.count == large.count
+    assert small.beyond_totals == large.beyond_totals
     page_two = listed(client, officer, "?limit=20&page=2")
     assert (page_two["total"], len(page_two["items"]), page_two["prev_page"]) == (30, 10, 1)
 

@@ -147,7 +147,7 @@ def test_list_runs_a_constant_number_of_statements(app, client, officer, count_s
         with count_statements() as counter:
             response = client.get("/api/v1/incidents?limit=200", headers=officer.headers)
         assert response.status_code == 200
-        return counter.count, len(response.get_json()["items"])
+        return counter.beyond_totals, len(response.get_json()["items"])
 
     youth, other = add_youth(app), add_youth(app)
     add_incident(app, created_by_id=officer.id, youths=[(youth, "victim")])

@@ -96,7 +96,7 @@ def test_timeline_runs_a_constant_number_of_statements(
     def cost():
         with count_statements() as counter:
             response = client.get(f"/api/v1/youths/{youth}/timeline", headers=officer.headers)
-        return counter.count, response.get_json()["total"]
+        return counter.beyond_totals, response.get_json()["total"]
 
     small = cost()
     for _ in range(5):
