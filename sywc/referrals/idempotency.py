@@ -95,15 +95,17 @@ def _claim_statement(dialect: str) -> Any:
         key=sa.bindparam("key"),
         request_hash=sa.bindparam("request_hash"),
         status=IN_FLIGHT,
-        response_status=None,
-        response_body=None,
         created_at=sa.bindparam("now"),
         expires_at=sa.bindparam("expires_at"),
     )
-    replaced = ("request_hash", "status", "response_status", "response_body", "created_at")
+    claimed = {
+        name: insert.excluded[name]
+        for name in ("request_hash", "status", "created_at", "expires_at")
+    }
     return insert.on_conflict_do_update(
         index_elements=[_KEYS.c.scope, _KEYS.c.key],
-        set_={name: insert.excluded[name] for name in (*replaced, "expires_at")},
+        # The expired key's stored response goes with it (SQL NULL, not JSON null).
+        set_={**claimed, "response_status": sa.null(), "response_body": sa.null()},
         where=_KEYS.c.expires_at <= sa.bindparam("now"),
     ).returning(_KEYS.c.id)
 
