@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
 
 from sywc import clock
@@ -80,3 +81,12 @@ def joined_values(column: Any, owner: Any, owned_by: Any) -> sa.ScalarSelect[str
         .correlate_except(owned_by.class_)
         .scalar_subquery()
     )
+
+
+# The INSERT constructs with ON CONFLICT, by dialect name (the two databases sywc runs on).
+UPSERT_DIALECTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def upsert_insert(dialect: str) -> Any:
+    """Return the dialect's `insert` construct, which offers ON CONFLICT clauses."""
+    return UPSERT_DIALECTS[dialect]

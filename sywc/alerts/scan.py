@@ -14,14 +14,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from sywc.alerts.causes import CARRIED, Cause, ScanRules, causes
 from sywc.alerts.enums import UNRESOLVED, AlertEventKind, AlertStatus
 from sywc.alerts.models import Alert, AlertEvent
 from sywc.audit import service as audit
-from sywc.database import UTCDateTime
+from sywc.database import UTCDateTime, upsert_insert
 from sywc.extensions import db
 
 # Any constant works; it names the lock that queues concurrent scans on PostgreSQL.
@@ -172,7 +171,7 @@ def _open_missing(session: Session, cause: Cause, current: Any, *, now: datetime
         )
     )
     columns = ("type", "subject_type", "subject_id", *CARRIED, "status", "opened_at")
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = upsert_insert(session.get_bind().dialect.name)
     # A concurrent writer may have opened the same alert since our snapshot: the unique
     # partial index refuses the duplicate and DO NOTHING turns that into a no-op.
     stmt = (

@@ -19,10 +19,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
-from sywc.database import affected
+from sywc.database import UPSERT_DIALECTS, affected, upsert_insert
 from sywc.errors import BadRequest, Conflict, ValidationFailed
 from sywc.extensions import db
 from sywc.referrals.models import IdempotencyKey
@@ -85,12 +84,11 @@ class Claim:
 
 
 _KEYS = IdempotencyKey.__table__
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def _claim_statement(dialect: str) -> Any:
     """INSERT the claim; on the key's row, take it over only when it has expired."""
-    insert = _INSERTS[dialect](_KEYS).values(
+    insert = upsert_insert(dialect)(_KEYS).values(
         scope=sa.bindparam("scope"),
         key=sa.bindparam("key"),
         request_hash=sa.bindparam("request_hash"),
@@ -110,7 +108,7 @@ def _claim_statement(dialect: str) -> Any:
     ).returning(_KEYS.c.id)
 
 
-_CLAIMS = {dialect: _claim_statement(dialect) for dialect in _INSERTS}
+_CLAIMS = {dialect: _claim_statement(dialect) for dialect in UPSERT_DIALECTS}
 
 
 def claim(*, scope: str, key: str, request_hash: str, now: datetime) -> Claim | Replay:

@@ -23,9 +23,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from config.reference import BOROUGH_CODES
+from sywc.database import upsert_insert
 from sywc.extensions import db
 from sywc.stats.models import StatsRollup
 from sywc.stats.period import Period, resolve_period
@@ -178,8 +178,7 @@ def store(key: RollupKey, tally: Tally, *, computed_at: datetime, computed_on: d
         "requested_at": computed_at,
         "data": tally,
     }
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(db.session.get_bind().dialect.name)
     stmt = insert(StatsRollup).values(values)
     replaced = {
         "computed_on": stmt.excluded.computed_on,
