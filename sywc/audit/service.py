@@ -81,45 +81,109 @@ def _actor_type(who: Actor | Principal | None) -> str:
     return who.type if isinstance(who, Actor) else who.kind
 
 
-def event_hash(event_row: dict[str, Any]) -> str:
-    """Hash an event's content together with its predecessor's hash."""
-    content = {
-        key: event_row.get(key)
-        for key in (
-            "id",
-            "occurred_at",
-            "actor_type",
-            "actor_id",
-            "actor_label",
-            "role",
-            "agency",
-            "action",
-            "record_type",
-            "record_id",
-            "record_ids",
-            "details",
-            "request_id",
-            "client_address",
-            "prev_hash",
-        )
-    }
+_HASHED = (
+    "id",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "actor_label",
+    "role",
+    "agency",
+    "action",
+    "record_type",
+    "record_id",
+    "record_ids",
+    "details",
+    "request_id",
+    "client_address",
+    "prev_hash",
+)
+_KEYS = sorted(_HASHED)
+
+
+def _content(event_row: dict[str, Any]) -> dict[str, Any]:
+    content = {key: event_row.get(key) for key in _HASHED}
     occurred = content["occurred_at"]
     if isinstance(occurred, datetime):
         occurred = occurred.astimezone(UTC) if occurred.tzinfo else occurred
         content["occurred_at"] = occurred.replace(tzinfo=None).isoformat(timespec="microseconds")
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return content
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def event_hash(event_row: dict[str, Any]) -> str:
+    """Hash an event's content together with its predecessor's hash."""
+    return hashlib.sha256(_canonical(_content(event_row)).encode()).hexdigest()
+
+
+def _hash_parts(event_row: dict[str, Any]) -> dict[str, str]:
+    """Split an event's canonical text around its id and its predecessor's hash.
+
+    `head + str(id) + middle + prev_hash + tail` is the text `event_hash` hashes, so the
+    database can finish the hash once the chain lock has given it the id and predecessor.
+    """
+    content = _content(event_row)
+    pieces = {key: f"{_canonical(key)}:{_canonical(content[key])}" for key in _KEYS}
+    before_id = _KEYS[: _KEYS.index("id")]
+    between = _KEYS[_KEYS.index("id") + 1 : _KEYS.index("prev_hash")]
+    after = _KEYS[_KEYS.index("prev_hash") + 1 :]
+    return {
+        "hash_head": "{" + "".join(pieces[k] + "," for k in before_id) + '"id":',
+        "hash_middle": "".join("," + pieces[k] for k in between) + ',"prev_hash":"',
+        "hash_tail": '"' + "".join("," + pieces[k] for k in after) + "}",
+    }
 
 
 # Built once: the seal runs in every audited request, so it skips statement construction
 # and the ORM's bulk-insert machinery and goes straight to the connection.
-_CHAIN_LOCK = sa.select(sa.func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK))
 _CHAIN_HEAD = (
     sa.select(AuditEvent.__table__.c.id, AuditEvent.__table__.c.hash)
     .order_by(AuditEvent.__table__.c.id.desc())
     .limit(1)
 )
 _INSERT_EVENTS = AuditEvent.__table__.insert()
+# PostgreSQL: one statement appends an event. `sywc_audit_chain_head()` (migration 0009)
+# takes the chain lock and then reads the head; the id, the link to the predecessor and
+# the SHA-256 of the canonical text are finished in the INSERT itself.
+_EVENTS = AuditEvent.__table__
+_HEAD = (
+    sa.func.sywc_audit_chain_head()
+    .table_valued(sa.column("id", sa.BigInteger), sa.column("hash", sa.String))
+    .render_derived(name="head")
+)
+_LOCKED_HEAD = sa.select(_HEAD.c.id, _HEAD.c.hash)
+_NEXT_ID = _HEAD.c.id + 1
+_CONTENT_COLUMNS = [c for c in _EVENTS.columns if c.key not in ("id", "prev_hash", "hash")]
+_APPEND_EVENT_PG = (
+    _EVENTS.insert()
+    .from_select(
+        ["id", *(c.key for c in _CONTENT_COLUMNS), "prev_hash", "hash"],
+        sa.select(
+            _NEXT_ID,
+            *(sa.bindparam(c.key, type_=c.type) for c in _CONTENT_COLUMNS),
+            _HEAD.c.hash,
+            sa.func.encode(
+                sa.func.sha256(
+                    sa.func.convert_to(
+                        sa.func.concat(
+                            sa.bindparam("hash_head", type_=sa.Text),
+                            _NEXT_ID,
+                            sa.bindparam("hash_middle", type_=sa.Text),
+                            _HEAD.c.hash,
+                            sa.bindparam("hash_tail", type_=sa.Text),
+                        ),
+                        "UTF8",
+                    )
+                ),
+                "hex",
+            ),
+        ),
+    )
+    .returning(_EVENTS.c.id)
+)
 _INSERT_LINKS = AuditEventRecord.__table__.insert()
 # PostgreSQL: the links as three array parameters, however many there are.
 _LINK_ROWS = (
@@ -147,29 +211,41 @@ def _seal(session: Session) -> None:
     if not pending:
         return
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        # Serialise writers from here to COMMIT so the chain never forks; SQLite
-        # transactions already hold the database's write lock (BEGIN IMMEDIATE).
-        connection.execute(_CHAIN_LOCK)
-    last = connection.execute(_CHAIN_HEAD).first()
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql and len(pending) == 1:
+        # Most requests: one statement takes the lock, reads the head and appends.
+        event_id = connection.execute(
+            _APPEND_EVENT_PG, {**pending[0], **_hash_parts(pending[0])}
+        ).scalar_one()
+        links = _links_of(event_id, pending[0])
+        if links:
+            _link(connection, links)
+        return
+    # Several events: the head once (on PostgreSQL with the chain lock, held until COMMIT
+    # so writers are serialised and the chain never forks; SQLite transactions already
+    # hold the database's write lock), then every event in one insert.
+    last = connection.execute(_LOCKED_HEAD if postgresql else _CHAIN_HEAD).first()
     last_id, prev = (last[0], last[1]) if last else (0, GENESIS_HASH)
     rows: list[dict[str, Any]] = []
-    links: list[tuple[int, str, str]] = []
+    links = []
     for offset, item in enumerate(pending, start=1):
         row = {**item, "id": last_id + offset, "prev_hash": prev}
         row["hash"] = prev = event_hash(row)
         rows.append(row)
-        # An event about one record is found by its own indexed columns; only events
-        # naming several (a list page) need a row per record.
-        if row["record_type"] and row["record_ids"]:
-            links.extend(
-                (row["id"], row["record_type"], rid) for rid in dict.fromkeys(row["record_ids"])
-            )
-    # One event (most requests) goes as a plain execute: a list of one would take the
-    # driver's executemany path, which costs more than the insert itself.
+        links.extend(_links_of(row["id"], row))
+    # One event goes as a plain execute: a list of one would take the driver's
+    # executemany path, which costs more than the insert itself.
     connection.execute(_INSERT_EVENTS, rows[0] if len(rows) == 1 else rows)
     if links:
         _link(connection, links)
+
+
+def _links_of(event_id: int, item: dict[str, Any]) -> list[tuple[int, str, str]]:
+    """An event about one record is found by its own indexed columns; only events naming
+    several (a list page) need a row per record."""
+    if not (item["record_type"] and item["record_ids"]):
+        return []
+    return [(event_id, item["record_type"], rid) for rid in dict.fromkeys(item["record_ids"])]
 
 
 def _link(connection: sa.Connection, links: list[tuple[int, str, str]]) -> None:

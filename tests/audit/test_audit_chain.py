@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import threading
@@ -167,3 +168,69 @@ def test_concurrent_writers_never_fork_the_chain(app):
     assert len(ids) == 80
     assert ids == list(range(1, 81))
     assert len(set(hashes)) == 80  # no two events share a predecessor: no fork
+
+
+def test_hash_parts_rebuild_the_text_event_hash_hashes():
+    """PostgreSQL finishes each hash from three pieces; they must give `event_hash`."""
+    row = {
+        "id": 1234567,
+        "occurred_at": clock.utcnow(),
+        "actor_type": "user",
+        "actor_id": 7,
+        "actor_label": 'Zoë "Z" O\'Neil \\ ✓',
+        "role": "officer",
+        "agency": "MPS",
+        "action": "worklist_viewed",
+        "record_type": "youth",
+        "record_id": None,
+        "record_ids": ["3", "1", "2"],
+        "details": {"filters": {"ward": "E05013806"}, "page": 2, "z": None, "a": [1.5, "x"]},
+        "request_id": "trace-1",
+        "client_address": "10.0.0.1",
+        "prev_hash": "ab" * 32,
+    }
+    parts = audit._hash_parts(row)
+    text = parts["hash_head"] + "1234567" + parts["hash_middle"] + "ab" * 32 + parts["hash_tail"]
+    assert json.loads(text)["id"] == 1234567
+    assert hashlib.sha256(text.encode()).hexdigest() == audit.event_hash(row)
+
+
+@pytest.mark.postgres_only
+def test_one_event_is_appended_by_one_statement_several_by_two(app):
+    """One event: lock, head and insert in one statement. Several: the locked head, then
+    one insert of them all. Either way the chain links and every hash verifies."""
+
+    def commit_events(texts: list[str]) -> list[str]:
+        statements: list[str] = []
+
+        def seen(conn, cursor, statement, params, context, executemany):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            for text in texts:
+                audit.record("probe", details={"text": text}, actor=audit.SYSTEM)
+            db.session.commit()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", seen)
+        return statements
+
+    with app.app_context():
+        single = commit_events(["ünï\u2028"])
+        several = commit_events(["a", 'b "quoted"', "c"])
+        single_again = commit_events(["d"])
+        assert len(single) == len(single_again) == 1
+        assert single[0].startswith("INSERT INTO audit_events")
+        assert "sywc_audit_chain_head()" in single[0]
+        assert len(several) == 2
+        assert "sywc_audit_chain_head()" in several[0]
+        assert several[1].startswith("INSERT INTO audit_events")
+        events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [e.id for e in events] == [1, 2, 3, 4, 5]
+        assert [e.details["text"] for e in events] == ["ünï\u2028", "a", 'b "quoted"', "c", "d"]
+        assert events[0].prev_hash == audit.GENESIS_HASH
+        assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
+        for event in events:
+            values = {c.key: getattr(event, c.key) for c in AuditEvent.__table__.columns}
+            assert audit.event_hash(values) == event.hash
+        assert audit.verify_chain().ok

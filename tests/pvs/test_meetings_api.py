@@ -244,9 +244,17 @@ def test_meeting_list_filters_and_constant_statements(
 
     now = clock.utcnow()
     youth = add_youth(app)
-    old = add_meeting(
-        app, incident_id=incident, chair_id=senior.id, held_at=now - timedelta(days=1, hours=12)
-    )
+    # Every meeting names the young person, so each page writes the same audit events.
+    old = _post(
+        client,
+        incident,
+        _body(
+            senior.id,
+            held_at=iso(now - timedelta(days=1, hours=12)),
+            individuals=[{"youth_id": youth, "role": "witness"}],
+        ),
+        senior,
+    ).get_json()["id"]
     add_action(app, meeting_id=old, owner_id=officer.id)
     small, body = cost("limit=200")
     assert body["total"] == 1
