@@ -23,9 +23,10 @@ from sywc.errors import (
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
-# Counting every match of a broad filter over a million rows costs more than the page;
-# past this many the total is reported as a lower bound.
-COUNT_CAP = 10_000
+# Counting every match of a broad filter costs more than the page, and the more so the
+# larger the deployment; past this many the total is reported as a lower bound ("1,000+"),
+# so a total costs at most this many index entries whatever the data's size.
+COUNT_CAP = 1_000
 # The alias of the rows a page's total counts (tests tell the count statement by it).
 PAGE_TOTAL = "page_total"
 
