@@ -9,6 +9,7 @@ from flask import current_app, request
 from sywc import clock
 from sywc.errors import ValidationFailed
 from sywc.extensions import limiter
+from sywc.fields import unstorable_text
 from sywc.http import (
     ETAG_HEADER,
     etag,
@@ -83,6 +84,12 @@ def issue_token(body: dict[str, Any]) -> Any:
     basic = request.authorization
     if basic is not None and basic.type == "basic" and client_id is None:
         client_id, client_secret = basic.username, basic.password
+        # The header skips the body's schema: hold its credentials to the same rules.
+        errors = PartnerTokenRequestSchema(only=("client_id", "client_secret")).validate(
+            {"client_id": client_id or "", "client_secret": client_secret or ""}
+        ) or unstorable_text({"client_id": client_id, "client_secret": client_secret})
+        if client_id and client_secret and errors:
+            raise ValidationFailed("The HTTP Basic credentials are malformed.", errors=errors)
     if not client_id or not client_secret:
         raise ValidationFailed(
             "Send client_id and client_secret.",

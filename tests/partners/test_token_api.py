@@ -107,3 +107,24 @@ def test_token_requests_are_rate_limited(client, app_config):
     for _ in range(3):
         assert client.post(TOKEN_URL, json=_grant("sywc-x", "y")).status_code == 401
     assert_problem(client.post(TOKEN_URL, json=_grant("sywc-x", "y")), 429)
+
+
+@pytest.mark.parametrize(
+    ("client_id", "secret", "field"),
+    [
+        ("sywc-\x00abc", "secret", "client_id"),
+        ("sywc-abc", "sec\x00ret", "client_secret"),
+        ("x" * 65, "secret", "client_id"),
+    ],
+)
+def test_malformed_basic_credentials_name_the_field(app, client, client_id, secret, field):
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    response = client.post(
+        TOKEN_URL,
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}"},
+    )
+    body = assert_problem(response, 422)
+    assert field in body["errors"]
+    assert "\x00" not in response.get_data(as_text=True)
+    assert audit_actions(app, action="partner_token_issued") == []
