@@ -17,7 +17,7 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-# The lock's key is sywc.audit.service.AUDIT_CHAIN_LOCK ("SYWCAUD").
+# The lock's key is sywc.audit.service.AUDIT_CHAIN_LOCK ("SYWCAUD"); a test holds them equal.
 CHAIN_HEAD_FUNCTION = """
 CREATE OR REPLACE FUNCTION sywc_audit_chain_head() RETURNS TABLE (id bigint, hash varchar)
 AS $$

@@ -22,7 +22,8 @@ from sywc.http import Page, paginate
 from sywc.security import Principal, optional_principal
 
 GENESIS_HASH = "0" * 64
-# Any constant works; it names the one lock every audit writer takes on PostgreSQL.
+# The one lock every audit writer takes on PostgreSQL, inside `sywc_audit_chain_head()`
+# (migration 0009, which spells the number out); distinct from the scheduler's and scan's.
 AUDIT_CHAIN_LOCK = 0x5957_4341_5544  # "SYWCAUD"
 PENDING_KEY = "sywc_audit_pending"
 
@@ -139,16 +140,12 @@ def _hash_parts(event_row: dict[str, Any]) -> dict[str, str]:
 
 # Built once: the seal runs in every audited request, so it skips statement construction
 # and the ORM's bulk-insert machinery and goes straight to the connection.
-_CHAIN_HEAD = (
-    sa.select(AuditEvent.__table__.c.id, AuditEvent.__table__.c.hash)
-    .order_by(AuditEvent.__table__.c.id.desc())
-    .limit(1)
-)
-_INSERT_EVENTS = AuditEvent.__table__.insert()
+_EVENTS = AuditEvent.__table__
+_CHAIN_HEAD = sa.select(_EVENTS.c.id, _EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+_INSERT_EVENTS = _EVENTS.insert()
 # PostgreSQL: one statement appends an event. `sywc_audit_chain_head()` (migration 0009)
 # takes the chain lock and then reads the head; the id, the link to the predecessor and
 # the SHA-256 of the canonical text are finished in the INSERT itself.
-_EVENTS = AuditEvent.__table__
 _HEAD = (
     sa.func.sywc_audit_chain_head()
     .table_valued(sa.column("id", sa.BigInteger), sa.column("hash", sa.String))

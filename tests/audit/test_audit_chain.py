@@ -234,3 +234,8 @@ def test_one_event_is_appended_by_one_statement_several_by_two(app):
             values = {c.key: getattr(event, c.key) for c in AuditEvent.__table__.columns}
             assert audit.event_hash(values) == event.hash
         assert audit.verify_chain().ok
+        # The function takes the service's own lock key.
+        source = db.session.scalar(
+            sa.text("SELECT prosrc FROM pg_proc WHERE proname = 'sywc_audit_chain_head'")
+        )
+        assert f"pg_advisory_xact_lock({audit.AUDIT_CHAIN_LOCK})" in source
