@@ -154,33 +154,29 @@ _HEAD = (
 _LOCKED_HEAD = sa.select(_HEAD.c.id, _HEAD.c.hash)
 _NEXT_ID = _HEAD.c.id + 1
 _CONTENT_COLUMNS = [c for c in _EVENTS.columns if c.key not in ("id", "prev_hash", "hash")]
-_APPEND_EVENT_PG = (
-    _EVENTS.insert()
-    .from_select(
-        ["id", *(c.key for c in _CONTENT_COLUMNS), "prev_hash", "hash"],
-        sa.select(
-            _NEXT_ID,
-            *(sa.bindparam(c.key, type_=c.type) for c in _CONTENT_COLUMNS),
-            _HEAD.c.hash,
-            sa.func.encode(
-                sa.func.sha256(
-                    sa.func.convert_to(
-                        sa.func.concat(
-                            sa.bindparam("hash_head", type_=sa.Text),
-                            _NEXT_ID,
-                            sa.bindparam("hash_middle", type_=sa.Text),
-                            _HEAD.c.hash,
-                            sa.bindparam("hash_tail", type_=sa.Text),
-                        ),
-                        "UTF8",
-                    )
-                ),
-                "hex",
+_APPEND_EVENT_PG = _INSERT_EVENTS.from_select(
+    ["id", *(c.key for c in _CONTENT_COLUMNS), "prev_hash", "hash"],
+    sa.select(
+        _NEXT_ID,
+        *(sa.bindparam(c.key, type_=c.type) for c in _CONTENT_COLUMNS),
+        _HEAD.c.hash,
+        sa.func.encode(
+            sa.func.sha256(
+                sa.func.convert_to(
+                    sa.func.concat(
+                        sa.bindparam("hash_head", type_=sa.Text),
+                        _NEXT_ID,
+                        sa.bindparam("hash_middle", type_=sa.Text),
+                        _HEAD.c.hash,
+                        sa.bindparam("hash_tail", type_=sa.Text),
+                    ),
+                    "UTF8",
+                )
             ),
+            "hex",
         ),
-    )
-    .returning(_EVENTS.c.id)
-)
+    ),
+).returning(_EVENTS.c.id)
 _INSERT_LINKS = AuditEventRecord.__table__.insert()
 # PostgreSQL: the links as three array parameters, however many there are.
 _LINK_ROWS = (
@@ -211,20 +207,26 @@ def _seal(session: Session) -> None:
     postgresql = connection.dialect.name == "postgresql"
     if postgresql and len(pending) == 1:
         # Most requests: one statement takes the lock, reads the head and appends.
-        event_id = connection.execute(
-            _APPEND_EVENT_PG, {**pending[0], **_hash_parts(pending[0])}
-        ).scalar_one()
-        links = _links_of(event_id, pending[0])
-        if links:
-            _link(connection, links)
-        return
-    # Several events: the head once (on PostgreSQL with the chain lock, held until COMMIT
-    # so writers are serialised and the chain never forks; SQLite transactions already
-    # hold the database's write lock), then every event in one insert.
+        item = pending[0]
+        event_id = connection.execute(_APPEND_EVENT_PG, {**item, **_hash_parts(item)}).scalar_one()
+        links = _links_of(event_id, item)
+    else:
+        links = _append_hashed_here(connection, pending, postgresql=postgresql)
+    if links:
+        _link(connection, links)
+
+
+def _append_hashed_here(
+    connection: sa.Connection, pending: list[dict[str, Any]], *, postgresql: bool
+) -> list[tuple[int, str, str]]:
+    """Read the head once, hash the events in Python and insert them together; return
+    their links. On PostgreSQL the head is read under the chain lock, held until COMMIT
+    so writers are serialised and the chain never forks; SQLite transactions already
+    hold the database's write lock."""
     last = connection.execute(_LOCKED_HEAD if postgresql else _CHAIN_HEAD).first()
     last_id, prev = (last[0], last[1]) if last else (0, GENESIS_HASH)
     rows: list[dict[str, Any]] = []
-    links = []
+    links: list[tuple[int, str, str]] = []
     for offset, item in enumerate(pending, start=1):
         row = {**item, "id": last_id + offset, "prev_hash": prev}
         row["hash"] = prev = event_hash(row)
@@ -233,8 +235,7 @@ def _seal(session: Session) -> None:
     # One event goes as a plain execute: a list of one would take the driver's
     # executemany path, which costs more than the insert itself.
     connection.execute(_INSERT_EVENTS, rows[0] if len(rows) == 1 else rows)
-    if links:
-        _link(connection, links)
+    return links
 
 
 def _links_of(event_id: int, item: dict[str, Any]) -> list[tuple[int, str, str]]:
