@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from sywc import clock
 from sywc.audit.models import AuditEvent, AuditEventRecord
+from sywc.driver import DriverStatement
 from sywc.extensions import db
 from sywc.http import Page, paginate
 from sywc.security import Principal, optional_principal
@@ -154,29 +155,31 @@ _HEAD = (
 _LOCKED_HEAD = sa.select(_HEAD.c.id, _HEAD.c.hash)
 _NEXT_ID = _HEAD.c.id + 1
 _CONTENT_COLUMNS = [c for c in _EVENTS.columns if c.key not in ("id", "prev_hash", "hash")]
-_APPEND_EVENT_PG = _INSERT_EVENTS.from_select(
-    ["id", *(c.key for c in _CONTENT_COLUMNS), "prev_hash", "hash"],
-    sa.select(
-        _NEXT_ID,
-        *(sa.bindparam(c.key, type_=c.type) for c in _CONTENT_COLUMNS),
-        _HEAD.c.hash,
-        sa.func.encode(
-            sa.func.sha256(
-                sa.func.convert_to(
-                    sa.func.concat(
-                        sa.bindparam("hash_head", type_=sa.Text),
-                        _NEXT_ID,
-                        sa.bindparam("hash_middle", type_=sa.Text),
-                        _HEAD.c.hash,
-                        sa.bindparam("hash_tail", type_=sa.Text),
-                    ),
-                    "UTF8",
-                )
+_APPEND_EVENT_PG = DriverStatement(
+    _INSERT_EVENTS.from_select(
+        ["id", *(c.key for c in _CONTENT_COLUMNS), "prev_hash", "hash"],
+        sa.select(
+            _NEXT_ID,
+            *(sa.bindparam(c.key, type_=c.type) for c in _CONTENT_COLUMNS),
+            _HEAD.c.hash,
+            sa.func.encode(
+                sa.func.sha256(
+                    sa.func.convert_to(
+                        sa.func.concat(
+                            sa.bindparam("hash_head", type_=sa.Text),
+                            _NEXT_ID,
+                            sa.bindparam("hash_middle", type_=sa.Text),
+                            _HEAD.c.hash,
+                            sa.bindparam("hash_tail", type_=sa.Text),
+                        ),
+                        "UTF8",
+                    )
+                ),
+                "hex",
             ),
-            "hex",
         ),
-    ),
-).returning(_EVENTS.c.id)
+    ).returning(_EVENTS.c.id)
+)
 _INSERT_LINKS = AuditEventRecord.__table__.insert()
 # PostgreSQL: the links as three array parameters, however many there are.
 _LINK_ROWS = (
@@ -208,7 +211,7 @@ def _seal(session: Session) -> None:
     if postgresql and len(pending) == 1:
         # Most requests: one statement takes the lock, reads the head and appends.
         item = pending[0]
-        event_id = connection.execute(_APPEND_EVENT_PG, {**item, **_hash_parts(item)}).scalar_one()
+        event_id = _APPEND_EVENT_PG.one(connection, {**item, **_hash_parts(item)})[0]
         links = _links_of(event_id, item)
     else:
         links = _append_hashed_here(connection, pending, postgresql=postgresql)

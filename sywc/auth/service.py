@@ -15,6 +15,7 @@ from sywc.audit import service as audit
 from sywc.auth.models import AuthSession, PartnerClient
 from sywc.auth.passwords import dummy_hash, hash_password, hasher, verify_password
 from sywc.database import affected
+from sywc.driver import DriverStatement
 from sywc.errors import Unauthorized
 from sywc.extensions import db
 from sywc.security import Principal
@@ -240,14 +241,14 @@ def open_partner_session(client: PartnerClient, *, now: datetime) -> Tokens:
 
 
 _SESSIONS = AuthSession.__table__.c
-# Built once: the check runs on every authenticated request. Core statements on the
-# session's connection, with the session id bound per call.
-_USER_SESSION = (
+# Built once: the check runs on every authenticated request, on the session's connection
+# and straight on the driver where it can (`sywc.driver`), with the session id bound per call.
+_USER_SESSION = DriverStatement(
     sa.select(_SESSIONS.revoked_at, _SESSIONS.expires_at, User.__table__.c.active)
     .join_from(AuthSession.__table__, User.__table__, User.__table__.c.id == _SESSIONS.user_id)
     .where(_SESSIONS.id == sa.bindparam("sid"))
 )
-_PARTNER_SESSION = (
+_PARTNER_SESSION = DriverStatement(
     sa.select(_SESSIONS.revoked_at, _SESSIONS.expires_at, PartnerClient.__table__.c.active)
     .join_from(
         AuthSession.__table__,
@@ -264,7 +265,7 @@ def load_principal(claims: dict[str, Any], *, now: datetime) -> Principal | None
     if not isinstance(session_id, str):
         return None
     check = _PARTNER_SESSION if claims.get("kind") == "partner" else _USER_SESSION
-    row = db.session.connection().execute(check, {"sid": session_id}).first()
+    row = check.first(db.session.connection(), {"sid": session_id})
     if row is None or row[0] is not None or row[1] <= now or not row[2]:
         return None
     subject = str(claims["sub"])
