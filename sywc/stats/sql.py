@@ -105,31 +105,6 @@ def working_days(start: Any, end: Any, holidays: Iterable[date]) -> ColumnElemen
     return weekdays - taken
 
 
-def median_by(values: sa.Subquery, value: str, groups: Iterable[str] = ()) -> sa.Select[Any]:
-    """Select (groups..., n, median) over a subquery, with window functions both databases have."""
-    groups = list(groups)
-    partition = [values.c[g] for g in groups]
-    ranked = sa.select(
-        *partition,
-        values.c[value].label("v"),
-        sa.func.row_number()
-        .over(partition_by=partition or None, order_by=values.c[value])
-        .label("rn"),
-        sa.func.count().over(partition_by=partition or None).label("n"),
-    ).subquery("ranked")
-    middle = sa.or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
-    keys = [ranked.c[g] for g in groups]
-    return (
-        sa.select(
-            *keys,
-            sa.func.max(ranked.c.n).label("n"),
-            sa.func.avg(sa.cast(ranked.c.v, sa.Float)).label("median"),
-        )
-        .where(middle)
-        .group_by(*keys)
-    )
-
-
 class month_of(FunctionElement[str]):
     """The calendar month (UTC) of a timestamp, as YYYY-MM."""
 

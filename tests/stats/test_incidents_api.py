@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from sywc.extensions import db
 from tests import factories as f
-from tests.stats.conftest import QUARTER, fetch, table, values
+from tests.stats.conftest import NOW, QUARTER, fetch, table, values
 
 
 @pytest.fixture
@@ -93,3 +93,27 @@ def test_no_incidents_gives_zeros(client, senior):
     for name in ("incidents", "pvs"):
         body = fetch(client, name, senior, **QUARTER)
         assert all(t["total"] in (0, None) for t in body["tables"]), name
+
+
+@pytest.mark.app_config({"STATS_ROLLUP_MAX_AGE_MINUTES": 120})
+def test_stored_rollups_serve_the_same_reports_until_they_are_recounted(
+    app, client, senior, incidents, monkeypatch
+):
+    first = {name: fetch(client, name, senior, **QUARTER) for name in ("incidents", "pvs")}
+    with app.app_context():
+        # One more stabbing in March, with its meeting seven days later.
+        late = f.incident(created_by_id=senior.id, occurred_at=f.at(date(2026, 3, 10)))
+        f.meeting(incident_id=late.id, chair_id=senior.id, held_at=f.at(date(2026, 3, 17)))
+        db.session.commit()
+    monkeypatch.setattr("sywc.clock.utcnow", lambda: NOW + timedelta(minutes=90))
+    for name, body in first.items():
+        stored = fetch(client, name, senior, **QUARTER)
+        assert stored["tables"] == body["tables"], name
+        assert stored["as_of"] == body["as_of"] == NOW.isoformat()
+
+    monkeypatch.setattr("sywc.clock.utcnow", lambda: NOW + timedelta(minutes=121))
+    assert values(fetch(client, "incidents", senior, **QUARTER), "by_month")["2026-03"] == 2
+    pvs = fetch(client, "pvs", senior, **QUARTER)
+    assert table(pvs, "meetings_by_incident_type")["total"] == 3
+    # Delays of 2, 4 and 7 days.
+    assert table(pvs, "median_days_incident_to_meeting")["total"] == 4.0

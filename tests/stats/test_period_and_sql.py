@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from datetime import date, timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from sywc.errors import ValidationFailed
 from sywc.extensions import db
 from sywc.referrals.clock import is_working_day
 from sywc.stats.period import resolve_period
-from sywc.stats.sql import add_days, day, days_between, median_by, working_days
+from sywc.stats.sql import add_days, day, days_between, working_days
 
 TODAY = date(2026, 4, 10)
 
@@ -86,30 +85,3 @@ def test_working_days_in_sql_match_the_referral_calendar(app, pairs):
         (python_working_days(start, start + timedelta(days=span)), span) for start, span in pairs
     ]
     assert got == expected
-
-
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
-    groups=st.dictionaries(
-        st.sampled_from("abc"), st.lists(st.integers(0, 90), min_size=1, max_size=9)
-    )
-)
-def test_medians_in_sql_match_python(app, groups):
-    rows = [
-        sa.select(sa.literal(g).label("g"), sa.literal(v).label("v"))
-        for g, vs in groups.items()
-        for v in vs
-    ]
-    rows.append(sa.select(sa.literal("z").label("g"), sa.literal(0).label("v")).where(sa.false()))
-    values = sa.union_all(*rows).subquery("values")
-    with app.app_context():
-        by_group = {r.g: (r.n, r.median) for r in db.session.execute(median_by(values, "v", ["g"]))}
-        overall = tuple(db.session.execute(median_by(values, "v")).one())
-
-    assert by_group == {g: (len(vs), statistics.median(vs)) for g, vs in groups.items()}
-    everything = [v for vs in groups.values() for v in vs]
-    assert overall == (
-        (len(everything), statistics.median(everything)) if everything else (None, None)
-    )

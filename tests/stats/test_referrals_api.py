@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from sywc.extensions import db
 from tests import factories as f
-from tests.stats.conftest import QUARTER, fetch, table, values
+from tests.stats.conftest import NOW, QUARTER, fetch, table, values
 
 
 def sent(on: date, **overrides) -> None:
@@ -105,3 +105,42 @@ def test_no_referrals_gives_zeros(client, senior):
     assert table(body, "by_route")["total"] == 0
     assert table(body, "acknowledged_in_time_share")["total"] is None
     assert table(body, "median_working_days_to_decide")["total"] is None
+
+
+@pytest.mark.app_config({"STATS_ROLLUP_MAX_AGE_MINUTES": 120})
+def test_a_stored_rollup_serves_the_same_report_until_it_is_recounted(
+    app, client, senior, referrals, monkeypatch
+):
+    first = fetch(client, "referrals", senior, **QUARTER)
+    with app.app_context():
+        sent(date(2026, 3, 3), borough="RBKC", acknowledge_by=date(2026, 3, 6),
+             acknowledged_at=f.at(date(2026, 3, 4)))  # fmt: skip
+        db.session.commit()
+    monkeypatch.setattr("sywc.clock.utcnow", lambda: NOW + timedelta(minutes=90))
+    stored = fetch(client, "referrals", senior, **QUARTER)
+    # The counts and the medians' histograms came back from the rollup as they went in.
+    assert stored["tables"] == first["tables"]
+    assert stored["as_of"] == first["as_of"] == NOW.isoformat()
+    assert table(stored, "median_working_days_to_acknowledge")["total"] == 2.0
+
+    monkeypatch.setattr("sywc.clock.utcnow", lambda: NOW + timedelta(minutes=121))
+    recounted = fetch(client, "referrals", senior, **QUARTER)
+    assert table(recounted, "by_route")["total"] == 7
+    assert table(recounted, "median_working_days_to_acknowledge")["total"] == 1.5
+    assert recounted["as_of"] == (NOW + timedelta(minutes=121)).isoformat()
+
+
+def test_a_board_member_s_medians_cover_the_borough_asked_for(app, client, board):
+    with app.app_context():
+        for _ in range(6):
+            # Monday to Tuesday in WCC: 1 working day; to the next Monday in RBKC: 5.
+            sent(date(2026, 2, 2), acknowledge_by=date(2026, 2, 5),
+                 acknowledged_at=f.at(date(2026, 2, 3)))  # fmt: skip
+            sent(date(2026, 2, 2), borough="RBKC", acknowledge_by=date(2026, 2, 5),
+                 acknowledged_at=f.at(date(2026, 2, 9)))  # fmt: skip
+        db.session.commit()
+    # Board figures are counted over every borough (for suppression); the medians must
+    # still be those of the borough asked for, not of all of them (which is 3).
+    for borough, expected in (("WCC", 1.0), ("RBKC", 5.0)):
+        body = fetch(client, "referrals", board, borough=borough, **QUARTER)
+        assert table(body, "median_working_days_to_acknowledge")["total"] == expected

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from config.reference import BOROUGH_CODES
 from sywc.extensions import db
 from sywc.stats.models import StatsRollup
-from sywc.stats.reports.visits import histogram_median
+from sywc.stats.reports.base import histogram_median
 from sywc.stats.rollups import KEY_COLUMNS
 from tests.conftest import audit_actions
 from tests.stats.conftest import NOW, QUARTER, fetch, values
@@ -195,9 +195,15 @@ def test_the_refresh_recounts_wanted_and_standard_rollups_and_forgets_the_rest(
 
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert (out["outcome"], out["refreshed"], out["dropped"]) == ("succeeded", 5, 1)
+    assert (out["outcome"], out["refreshed"], out["dropped"]) == ("succeeded", 11, 1)
     quarter, march = (date(2026, 1, 1), date(2026, 3, 31)), (date(2026, 3, 1), date(2026, 3, 31))
     assert stored(app) == [
+        ("incidents", *quarter, EVERY_BOROUGH, "", later),
+        ("incidents", *march, EVERY_BOROUGH, "", later),
+        ("pvs", *quarter, EVERY_BOROUGH, "", later),
+        ("pvs", *march, EVERY_BOROUGH, "", later),
+        ("referrals", *quarter, EVERY_BOROUGH, "", later),
+        ("referrals", *march, EVERY_BOROUGH, "", later),
         ("snapshot", *quarter, EVERY_BOROUGH, "", later),
         ("snapshot", *march, EVERY_BOROUGH, "", later),
         ("visits", *quarter, EVERY_BOROUGH, "", later),

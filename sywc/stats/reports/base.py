@@ -122,3 +122,18 @@ def decode_counts(rows: Iterable[list[Any]]) -> BoroughCounts:
         key = (population, tuple((d, v) for d, v in conditions))
         counts.setdefault(borough, {})[key] = int(n)
     return counts
+
+
+def histogram_median(histogram: Mapping[int, int]) -> tuple[int, float | None]:
+    """Return (n, median) of values given as value -> how many: the middle value, or the
+    mean of the middle two."""
+    n = sum(histogram.values())
+    if not n:
+        return 0, None
+    wanted = {(n + 1) // 2, (n + 2) // 2}
+    middle: list[int] = []
+    seen = 0
+    for value in sorted(histogram):
+        before, seen = seen, seen + histogram[value]
+        middle += [value for rank in sorted(wanted) if before < rank <= seen]
+    return n, sum(middle) / len(middle)

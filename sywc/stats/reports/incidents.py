@@ -15,12 +15,16 @@ from sywc.stats.reports.base import (
     Report,
     all_wards,
     bucket,
+    decode_counts,
+    encode_counts,
     grouped,
     in_scope,
     one_query_per_table,
     publish_counts,
+    tallied,
     ward_categories,
 )
+from sywc.stats.rollups import Tally
 from sywc.stats.sql import as_date, month_of
 from sywc.stats.tables import CountTable, Layout, count_table
 
@@ -48,8 +52,8 @@ def _layout(months: Sequence[str]) -> Callable[[Sequence[str]], Layout]:
     return build
 
 
-def incidents_report(ctx: Context) -> Report:
-    """Count the period's incidents and the young people involved in them."""
+def incidents_tally(ctx: Context) -> Tally:
+    """Count the period's incidents, and the young people involved, per borough."""
     day = as_date(Incident.occurred_at)
     in_period = [day >= ctx.period.start, day <= ctx.period.end]
     base = (
@@ -75,6 +79,12 @@ def incidents_report(ctx: Context) -> Report:
         .group_by(Incident.borough, Involvement.role)
     )
     grouped(involved, "involved", ("role",), counts)
+    return {"counts": encode_counts(counts)}
+
+
+def incidents_report(ctx: Context) -> Report:
+    """Count the period's incidents and the young people involved in them."""
+    counts = decode_counts(tallied(ctx, "incidents", incidents_tally)["counts"])
     months = [m.strftime("%Y-%m") for m in ctx.period.months()]
     published, layout = publish_counts(ctx, _layout(months), counts)
     notes = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -17,11 +18,16 @@ from sywc.stats.reports.base import (
     BoroughCounts,
     Context,
     Report,
+    decode_counts,
+    encode_counts,
     grouped,
+    histogram_median,
     in_scope,
     publish_counts,
+    tallied,
 )
-from sywc.stats.sql import as_date, day, days_between, median_by
+from sywc.stats.rollups import Tally
+from sywc.stats.sql import as_date, day, days_between
 from sywc.stats.tables import (
     CountTable,
     Layout,
@@ -114,11 +120,23 @@ def _count(ctx: Context, meetings: Any) -> BoroughCounts:
     return grouped(stmt, "actions", ("type", "outcome"), counts)
 
 
-def _figures(ctx: Context, published: Published, meetings: Any) -> list[dict[str, Any]]:
-    """Return the median days from incident to meeting and the on-time shares."""
+def _delays(meetings: Any) -> list[list[Any]]:
+    """Return [borough, days from incident to meeting, n] rows: the median's histogram."""
     gap = days_between(as_date(meetings.c.held_at), as_date(meetings.c.occurred_at))
-    delays = sa.select(gap.label("days")).subquery("delays")
-    n, value = db.session.execute(median_by(delays, "days")).one()
+    delays = sa.select(meetings.c.borough, gap.label("days")).subquery("delays")
+    stmt = sa.select(delays.c.borough, delays.c.days, sa.func.count()).group_by(
+        delays.c.borough, delays.c.days
+    )
+    return [[borough, int(days), int(n)] for borough, days, n in db.session.execute(stmt)]
+
+
+def _figures(ctx: Context, published: Published, delays: list[list[Any]]) -> list[dict[str, Any]]:
+    """Return the median days from incident to meeting and the on-time shares."""
+    histogram: Counter[int] = Counter()
+    for borough, days, count in delays:
+        if borough in ctx.scope.boroughs:
+            histogram[days] += count
+    n, value = histogram_median(histogram)
 
     def on_time(**condition: str) -> tuple[float | None, bool]:
         numerator = [cell("actions", outcome=OUTCOMES[0], **condition)]
@@ -143,9 +161,15 @@ def _figures(ctx: Context, published: Published, meetings: Any) -> list[dict[str
     ]
 
 
+def pvs_tally(ctx: Context) -> Tally:
+    """Count the period's meetings and actions per borough, with the delays' histogram."""
+    meetings = _meetings(ctx).subquery("meetings")
+    return {"counts": encode_counts(_count(ctx, meetings)), "delays": _delays(meetings)}
+
+
 def pvs_report(ctx: Context) -> Report:
     """Count meetings and their actions; give the median days from incident to meeting."""
-    meetings = _meetings(ctx).subquery("meetings")
-    published, layout = publish_counts(ctx, _layout, _count(ctx, meetings))
+    tally = tallied(ctx, "pvs", pvs_tally)
+    published, layout = publish_counts(ctx, _layout, decode_counts(tally["counts"]))
     tables = [count_table(t, published) for t in layout.tables]
-    return Report(tables + _figures(ctx, published, meetings), NOTES)
+    return Report(tables + _figures(ctx, published, tally["delays"]), NOTES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,12 +19,17 @@ from sywc.stats.reports.base import (
     Context,
     Report,
     bucket,
+    decode_counts,
+    encode_counts,
     grouped,
+    histogram_median,
     in_scope,
     one_query_per_table,
     publish_counts,
+    tallied,
 )
-from sywc.stats.sql import as_date, day, median_by, working_days
+from sywc.stats.rollups import Tally
+from sywc.stats.sql import as_date, day, working_days
 from sywc.stats.tables import (
     CountTable,
     Layout,
@@ -85,23 +91,37 @@ def _acknowledgement(ctx: Context) -> Any:
     )
 
 
-def _medians(ctx: Context, in_period: list[Any]) -> dict[str, tuple[int, float | None]]:
-    """Return (n, median) of working days to acknowledge and to decide, one query each."""
+def _working_days(ctx: Context, in_period: list[Any]) -> list[list[Any]]:
+    """Return [measure, borough, working days, n] rows: how many referrals took how many
+    working days to be acknowledged and to be decided, the histograms of the medians."""
     holidays = ClockSettings.from_config(ctx.config).holidays
     sent = as_date(Referral.submitted_at)
-    result = {}
+    rows: list[list[Any]] = []
     for name, column in (
         ("acknowledge", Referral.acknowledged_at),
         ("decide", Referral.decided_at),
     ):
         spans = (
-            sa.select(working_days(sent, as_date(column), holidays).label("days"))
+            sa.select(Referral.borough, working_days(sent, as_date(column), holidays).label("days"))
             .where(column.is_not(None), *in_period)
             .subquery(name)
         )
-        row = db.session.execute(median_by(spans, "days")).first()
-        result[name] = (row.n, row.median) if row else (0, None)
-    return result
+        stmt = sa.select(spans.c.borough, spans.c.days, sa.func.count()).group_by(
+            spans.c.borough, spans.c.days
+        )
+        rows += [
+            [name, borough, int(days), int(n)] for borough, days, n in db.session.execute(stmt)
+        ]
+    return rows
+
+
+def _medians(rows: list[list[Any]], boroughs: Sequence[str]) -> dict[str, tuple[int, float | None]]:
+    """Return (n, median working days) to acknowledge and to decide, over these boroughs."""
+    histograms: dict[str, Counter[int]] = {"acknowledge": Counter(), "decide": Counter()}
+    for name, borough, days, n in rows:
+        if borough in boroughs:
+            histograms[name][days] += n
+    return {name: histogram_median(histogram) for name, histogram in histograms.items()}
 
 
 NOTES = [
@@ -135,9 +155,10 @@ def _count(ctx: Context, in_period: list[Any]) -> BoroughCounts:
     return one_query_per_table(base, "referrals", ("status", "acknowledgement"), counts)
 
 
-def _figures(ctx: Context, published: Published, in_period: list[Any]) -> list[dict[str, Any]]:
+def _figures(
+    ctx: Context, published: Published, medians: dict[str, tuple[int, float | None]]
+) -> list[dict[str, Any]]:
     """Return the share acknowledged in time and the median working days."""
-    medians = _medians(ctx, in_period)
     threshold = ctx.scope.threshold
     in_time = [cell("referrals", acknowledgement=ACKNOWLEDGEMENT[0])]
     judged = [cell("referrals", acknowledgement=a) for a in JUDGED]
@@ -165,10 +186,20 @@ def _figures(ctx: Context, published: Published, in_period: list[Any]) -> list[d
     ]
 
 
-def referrals_report(ctx: Context) -> Report:
-    """Count the period's referrals by route, status and timeliness; give median delays."""
+def referrals_tally(ctx: Context) -> Tally:
+    """Count the period's referrals per borough, with the histograms of their delays."""
     sent = as_date(Referral.submitted_at)
     in_period = [sent >= ctx.period.start, sent <= ctx.period.end, *in_scope(ctx, Referral.borough)]
-    published, layout = publish_counts(ctx, _layout, _count(ctx, in_period))
+    return {
+        "counts": encode_counts(_count(ctx, in_period)),
+        "working_days": _working_days(ctx, in_period),
+    }
+
+
+def referrals_report(ctx: Context) -> Report:
+    """Count the period's referrals by route, status and timeliness; give median delays."""
+    tally = tallied(ctx, "referrals", referrals_tally)
+    published, layout = publish_counts(ctx, _layout, decode_counts(tally["counts"]))
+    medians = _medians(tally["working_days"], ctx.scope.boroughs)
     tables = [count_table(t, published) for t in layout.tables]
-    return Report(tables + _figures(ctx, published, in_period), NOTES)
+    return Report(tables + _figures(ctx, published, medians), NOTES)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ from sywc.stats.reports.base import (
     Report,
     decode_counts,
     encode_counts,
+    histogram_median,
     publish_counts,
     tallied,
 )
@@ -111,21 +112,6 @@ def visits_tally(ctx: Context) -> Tally:
         into = counts.setdefault(borough, {})
         into[key] = into.get(key, 0) + int(n)
     return {"counts": encode_counts(counts), "overdue": overdue}
-
-
-def histogram_median(histogram: Mapping[int, int]) -> tuple[int, float | None]:
-    """Return (n, median) of values given as value -> how many: the middle value, or the
-    mean of the middle two."""
-    n = sum(histogram.values())
-    if not n:
-        return 0, None
-    wanted = {(n + 1) // 2, (n + 2) // 2}
-    middle: list[int] = []
-    seen = 0
-    for value in sorted(histogram):
-        before, seen = seen, seen + histogram[value]
-        middle += [value for rank in sorted(wanted) if before < rank <= seen]
-    return n, sum(middle) / len(middle)
 
 
 def _medians(overdue: list[list[Any]], boroughs: Sequence[str]) -> Medians:
