@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -137,3 +138,26 @@ def histogram_median(histogram: Mapping[int, int]) -> tuple[int, float | None]:
         before, seen = seen, seen + histogram[value]
         middle += [value for rank in sorted(wanted) if before < rank <= seen]
     return n, sum(middle) / len(middle)
+
+
+def value_counts(measure: str, values: sa.Subquery) -> list[list[Any]]:
+    """Count a subquery of (borough, value) rows as [measure, borough, value, n] rows: a
+    histogram per borough, kept in a tally, from which `medians` takes the median over
+    exactly the boroughs asked for."""
+    stmt = sa.select(values.c.borough, values.c.value, sa.func.count()).group_by(
+        values.c.borough, values.c.value
+    )
+    return [
+        [measure, borough, int(value), int(n)] for borough, value, n in db.session.execute(stmt)
+    ]
+
+
+def medians(
+    rows: Iterable[Sequence[Any]], boroughs: Sequence[str], measures: Iterable[str]
+) -> dict[str, tuple[int, float | None]]:
+    """Return (n, median) per measure over these boroughs, from `value_counts` rows."""
+    histograms: dict[str, Counter[int]] = {measure: Counter() for measure in measures}
+    for measure, borough, value, n in rows:
+        if borough in boroughs:
+            histograms[measure][value] += n
+    return {measure: histogram_median(h) for measure, h in histograms.items()}

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
-from sywc.extensions import db
 from sywc.incidents.enums import TYPE_VALUES
 from sywc.incidents.models import Incident
 from sywc.pvs.enums import ACTION_TYPE_VALUES
@@ -21,10 +19,11 @@ from sywc.stats.reports.base import (
     decode_counts,
     encode_counts,
     grouped,
-    histogram_median,
     in_scope,
+    medians,
     publish_counts,
     tallied,
+    value_counts,
 )
 from sywc.stats.rollups import Tally
 from sywc.stats.sql import as_date, day, days_between
@@ -120,23 +119,19 @@ def _count(ctx: Context, meetings: Any) -> BoroughCounts:
     return grouped(stmt, "actions", ("type", "outcome"), counts)
 
 
+DELAY = "incident_to_meeting"
+
+
 def _delays(meetings: Any) -> list[list[Any]]:
-    """Return [borough, days from incident to meeting, n] rows: the median's histogram."""
+    """Count the meetings by days from incident to meeting, per borough: the median's
+    histogram."""
     gap = days_between(as_date(meetings.c.held_at), as_date(meetings.c.occurred_at))
-    delays = sa.select(meetings.c.borough, gap.label("days")).subquery("delays")
-    stmt = sa.select(delays.c.borough, delays.c.days, sa.func.count()).group_by(
-        delays.c.borough, delays.c.days
-    )
-    return [[borough, int(days), int(n)] for borough, days, n in db.session.execute(stmt)]
+    return value_counts(DELAY, sa.select(meetings.c.borough, gap.label("value")).subquery())
 
 
 def _figures(ctx: Context, published: Published, delays: list[list[Any]]) -> list[dict[str, Any]]:
     """Return the median days from incident to meeting and the on-time shares."""
-    histogram: Counter[int] = Counter()
-    for borough, days, count in delays:
-        if borough in ctx.scope.boroughs:
-            histogram[days] += count
-    n, value = histogram_median(histogram)
+    n, value = medians(delays, ctx.scope.boroughs, (DELAY,))[DELAY]
 
     def on_time(**condition: str) -> tuple[float | None, bool]:
         numerator = [cell("actions", outcome=OUTCOMES[0], **condition)]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
 from config.reference import AGENCY_CODES, REFERRAL_RECEIVING_AGENCIES
-from sywc.extensions import db
 from sywc.referrals.clock import ClockSettings
 from sywc.referrals.enums import ReferralStatus
 from sywc.referrals.models import Referral
@@ -22,11 +20,12 @@ from sywc.stats.reports.base import (
     decode_counts,
     encode_counts,
     grouped,
-    histogram_median,
     in_scope,
+    medians,
     one_query_per_table,
     publish_counts,
     tallied,
+    value_counts,
 )
 from sywc.stats.rollups import Tally
 from sywc.stats.sql import as_date, day, working_days
@@ -91,37 +90,22 @@ def _acknowledgement(ctx: Context) -> Any:
     )
 
 
+MEDIANS = ("acknowledge", "decide")
+
+
 def _working_days(ctx: Context, in_period: list[Any]) -> list[list[Any]]:
-    """Return [measure, borough, working days, n] rows: how many referrals took how many
-    working days to be acknowledged and to be decided, the histograms of the medians."""
+    """Count the referrals by working days to acknowledgement and to decision, per
+    borough: the histograms of the medians."""
     holidays = ClockSettings.from_config(ctx.config).holidays
     sent = as_date(Referral.submitted_at)
     rows: list[list[Any]] = []
-    for name, column in (
-        ("acknowledge", Referral.acknowledged_at),
-        ("decide", Referral.decided_at),
-    ):
-        spans = (
-            sa.select(Referral.borough, working_days(sent, as_date(column), holidays).label("days"))
-            .where(column.is_not(None), *in_period)
-            .subquery(name)
+    for name, column in zip(MEDIANS, (Referral.acknowledged_at, Referral.decided_at), strict=True):
+        days = working_days(sent, as_date(column), holidays)
+        spans = sa.select(Referral.borough, days.label("value")).where(
+            column.is_not(None), *in_period
         )
-        stmt = sa.select(spans.c.borough, spans.c.days, sa.func.count()).group_by(
-            spans.c.borough, spans.c.days
-        )
-        rows += [
-            [name, borough, int(days), int(n)] for borough, days, n in db.session.execute(stmt)
-        ]
+        rows += value_counts(name, spans.subquery(name))
     return rows
-
-
-def _medians(rows: list[list[Any]], boroughs: Sequence[str]) -> dict[str, tuple[int, float | None]]:
-    """Return (n, median working days) to acknowledge and to decide, over these boroughs."""
-    histograms: dict[str, Counter[int]] = {"acknowledge": Counter(), "decide": Counter()}
-    for name, borough, days, n in rows:
-        if borough in boroughs:
-            histograms[name][days] += n
-    return {name: histogram_median(histogram) for name, histogram in histograms.items()}
 
 
 NOTES = [
@@ -156,7 +140,7 @@ def _count(ctx: Context, in_period: list[Any]) -> BoroughCounts:
 
 
 def _figures(
-    ctx: Context, published: Published, medians: dict[str, tuple[int, float | None]]
+    ctx: Context, published: Published, delays: dict[str, tuple[int, float | None]]
 ) -> list[dict[str, Any]]:
     """Return the share acknowledged in time and the median working days."""
     threshold = ctx.scope.threshold
@@ -175,13 +159,13 @@ def _figures(
             "median_working_days_to_acknowledge",
             "Median working days from sending to acknowledgement",
             "median_working_days",
-            median(published, acknowledged, *medians["acknowledge"], minimum=threshold),
+            median(published, acknowledged, *delays["acknowledge"], minimum=threshold),
         ),
         figure(
             "median_working_days_to_decide",
             "Median working days from sending to acceptance or decline",
             "median_working_days",
-            median(published, decided, *medians["decide"], minimum=threshold),
+            median(published, decided, *delays["decide"], minimum=threshold),
         ),
     ]
 
@@ -200,6 +184,6 @@ def referrals_report(ctx: Context) -> Report:
     """Count the period's referrals by route, status and timeliness; give median delays."""
     tally = tallied(ctx, "referrals", referrals_tally)
     published, layout = publish_counts(ctx, _layout, decode_counts(tally["counts"]))
-    medians = _medians(tally["working_days"], ctx.scope.boroughs)
+    delays = medians(tally["working_days"], ctx.scope.boroughs, MEDIANS)
     tables = [count_table(t, published) for t in layout.tables]
-    return Report(tables + _figures(ctx, published, medians), NOTES)
+    return Report(tables + _figures(ctx, published, delays), NOTES)
