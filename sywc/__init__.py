@@ -18,6 +18,7 @@ from sywc import (
 from sywc.audit.service import install_session_hooks
 from sywc.auth.tokens import register_jwt_callbacks
 from sywc.cli import register_commands
+from sywc.database import install_statement_guard
 from sywc.engine import MIGRATIONS_DIR, configure_engines
 from sywc.extensions import api, cors, db, jwt, limit_decorated_views_only, limiter, migrate
 from sywc.fields import IdConverter
@@ -66,5 +67,6 @@ def create_app(config: dict[str, Any] | None = None, *, env: str | None = None) 
     app.after_request(logs.finish_request)
     errors.register_error_handlers(app)
     install_session_hooks(FlaskSession)
+    install_statement_guard(FlaskSession)
     register_commands(app)
     return app

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, registry
 
 from sywc import clock
 
@@ -90,3 +90,45 @@ UPSERT_DIALECTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 def upsert_insert(dialect: str) -> Any:
     """Return the dialect's `insert` construct, which offers ON CONFLICT clauses."""
     return UPSERT_DIALECTS[dialect]
+
+
+# Requests that change nothing but the audit trail (RFC 9110's safe methods).
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def statement_transactions(session: Session) -> None:
+    """Let a safe request's statements each commit alone, on PostgreSQL.
+
+    Call before the session's first statement. The connection is checked out in
+    autocommit: the driver sends no BEGIN before the first statement and no COMMIT after
+    the last, two of a record read's five round trips. Reads see no less than before,
+    since at READ COMMITTED every statement takes its own snapshot anyway, and the one
+    write such a request makes, its audit append, is one statement (`sywc.audit`).
+    What needs several statements to agree opens a real transaction: a report counting
+    on one snapshot (`consistent_snapshot` rolls back and begins one), several audit
+    events together. Checking the connection back in restores the pool's default.
+    SQLite keeps its transactions: its audit append takes two statements.
+    """
+    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def in_statement_transactions(connection: sa.Connection) -> bool:
+    """Tell whether each statement on `connection` commits alone."""
+    return connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+
+def _refuse_record_changes(session: Session, _context: Any, _instances: Any) -> None:
+    changed = session.new or session.deleted or any(session.is_modified(o) for o in session.dirty)
+    if changed and in_statement_transactions(session.connection()):
+        raise RuntimeError(
+            "a safe (GET or HEAD) request changed records: each statement would commit alone"
+        )
+
+
+def install_statement_guard(session_class: type[Session]) -> None:
+    """Refuse to flush record changes where each statement commits alone: a safe request
+    writes its audit events only (and the statistics' bookkeeping mark, one statement)."""
+    if not sa.event.contains(session_class, "before_flush", _refuse_record_changes):
+        sa.event.listen(session_class, "before_flush", _refuse_record_changes)

@@ -76,6 +76,27 @@ class DriverStatement:
         if dialect.name not in DIRECT_DIALECTS:
             return connection.execute(self.statement, dict(params)).first()
         plan = self._plan(dialect)
+        row = self._execute(connection, plan, params, fetch=True)
+        if row is None:
+            return None
+        return tuple(
+            convert(value) if convert else value
+            for convert, value in zip(plan.results, row, strict=True)
+        )
+
+    def run(self, connection: sa.Connection, params: Mapping[str, Any]) -> None:
+        """Run a statement that returns no rows with `params`."""
+        dialect = connection.dialect
+        if dialect.name not in DIRECT_DIALECTS:
+            connection.execute(self.statement, dict(params))
+            return
+        self._execute(connection, self._plan(dialect), params, fetch=False)
+
+    @staticmethod
+    def _execute(
+        connection: sa.Connection, plan: _Plan, params: Mapping[str, Any], *, fetch: bool
+    ) -> Any:
+        dialect = connection.dialect
         values = {
             name: convert(value) if convert else value
             for name, key, default, convert in plan.binds
@@ -88,7 +109,7 @@ class DriverStatement:
                     connection, cursor, plan.sql, values, None, False
                 )
                 cursor.execute(plan.sql, values)
-                row = cursor.fetchone()
+                return cursor.fetchone() if fetch else None
         except dialect.loaded_dbapi.Error as error:
             lost = dialect.is_disconnect(error, connection.connection, None)
             if lost:
@@ -102,12 +123,6 @@ class DriverStatement:
                 connection_invalidated=lost,
                 dialect=dialect,
             ) from error
-        if row is None:
-            return None
-        return tuple(
-            convert(value) if convert else value
-            for convert, value in zip(plan.results, row, strict=True)
-        )
 
     def one(self, connection: sa.Connection, params: Mapping[str, Any]) -> Sequence[Any]:
         """Like `first`, for a statement that always returns a row (INSERT ... RETURNING)."""

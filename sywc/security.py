@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from flask import current_app, g, request
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
+from sywc.database import SAFE_METHODS, statement_transactions
 from sywc.errors import PermissionDenied, Unauthorized
+from sywc.extensions import db
 from sywc.permissions import Permission, Role, has_permission
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,8 @@ def authorize_request() -> None:
         raise PermissionDenied("This route is not available.")
     if permission == "public":
         return
+    if request.method in SAFE_METHODS:
+        statement_transactions(db.session())
     verify_jwt_in_request(refresh=permission is Permission.SESSION_REFRESH)
     principal = current_principal()
     g.principal = principal

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from sywc import clock
 from sywc.audit.models import AuditEvent, AuditEventRecord
+from sywc.database import in_statement_transactions
 from sywc.driver import DriverStatement
 from sywc.extensions import db
 from sywc.http import Page, paginate
@@ -181,7 +182,7 @@ _APPEND_EVENT_PG = DriverStatement(
     ).returning(_EVENTS.c.id)
 )
 _INSERT_LINKS = AuditEventRecord.__table__.insert()
-# PostgreSQL: the links as three array parameters, however many there are.
+# PostgreSQL: the links as array parameters, however many there are.
 _LINK_ROWS = (
     sa.func.unnest(
         sa.bindparam("event_ids", type_=postgresql.ARRAY(sa.BigInteger)),
@@ -195,13 +196,35 @@ _INSERT_LINKS_PG = _INSERT_LINKS.from_select(
     ["event_id", "record_type", "record_id"],
     sa.select(_LINK_ROWS.c.event_id, _LINK_ROWS.c.record_type, _LINK_ROWS.c.record_id),
 )
+# PostgreSQL: an event naming several records (a list page) and its links, in one
+# statement: the event's INSERT is a CTE whose new id the links' INSERT reads.
+_APPENDED = _APPEND_EVENT_PG.statement.cte("appended")
+_ITS_LINKS = (
+    sa.func.unnest(
+        sa.bindparam("linked_types", type_=postgresql.ARRAY(sa.String)),
+        sa.bindparam("linked_ids", type_=postgresql.ARRAY(sa.String)),
+    )
+    .table_valued("record_type", "record_id")
+    .render_derived(name="link")
+)
+_APPEND_LINKED_EVENT_PG = DriverStatement(
+    _INSERT_LINKS.from_select(
+        ["event_id", "record_type", "record_id"],
+        sa.select(_APPENDED.c.id, _ITS_LINKS.c.record_type, _ITS_LINKS.c.record_id)
+        .select_from(_APPENDED)
+        .join(_ITS_LINKS, sa.true()),
+    ).add_cte(_APPENDED)
+)
 
 
 def _seal(session: Session) -> None:
     """Append the transaction's pending events to the chain, under the chain lock.
 
     The transaction must run at READ COMMITTED (the default): the chain's head is read
-    after the lock is taken, and an older snapshot would not see the latest event.
+    after the lock is taken, and an older snapshot would not see the latest event. On
+    PostgreSQL one event, with its links, is one statement, so it is whole even where
+    each statement commits alone (`statement_transactions`); several events then get a
+    transaction of their own.
     """
     pending = session.info.pop(PENDING_KEY, None)
     if not pending:
@@ -211,10 +234,27 @@ def _seal(session: Session) -> None:
     if postgresql and len(pending) == 1:
         # Most requests: one statement takes the lock, reads the head and appends.
         item = pending[0]
-        event_id = _APPEND_EVENT_PG.one(connection, {**item, **_hash_parts(item)})[0]
-        links = _links_of(event_id, item)
-    else:
-        links = _append_hashed_here(connection, pending, postgresql=postgresql)
+        params = {**item, **_hash_parts(item)}
+        record_ids = _linked_ids(item)
+        if record_ids:
+            types = [item["record_type"]] * len(record_ids)
+            _APPEND_LINKED_EVENT_PG.run(
+                connection, {**params, "linked_types": types, "linked_ids": record_ids}
+            )
+        else:
+            _APPEND_EVENT_PG.one(connection, params)
+        return
+    if postgresql and in_statement_transactions(connection):
+        with connection.connection.driver_connection.transaction():  # type: ignore[union-attr]
+            _append_and_link(connection, pending, postgresql=True)
+        return
+    _append_and_link(connection, pending, postgresql=postgresql)
+
+
+def _append_and_link(
+    connection: sa.Connection, pending: list[dict[str, Any]], *, postgresql: bool
+) -> None:
+    links = _append_hashed_here(connection, pending, postgresql=postgresql)
     if links:
         _link(connection, links)
 
@@ -241,12 +281,16 @@ def _append_hashed_here(
     return links
 
 
-def _links_of(event_id: int, item: dict[str, Any]) -> list[tuple[int, str, str]]:
+def _linked_ids(item: dict[str, Any]) -> list[str]:
     """An event about one record is found by its own indexed columns; only events naming
     several (a list page) need a row per record."""
     if not (item["record_type"] and item["record_ids"]):
         return []
-    return [(event_id, item["record_type"], rid) for rid in dict.fromkeys(item["record_ids"])]
+    return list(dict.fromkeys(item["record_ids"]))
+
+
+def _links_of(event_id: int, item: dict[str, Any]) -> list[tuple[int, str, str]]:
+    return [(event_id, item["record_type"], rid) for rid in _linked_ids(item)]
 
 
 def _link(connection: sa.Connection, links: list[tuple[int, str, str]]) -> None:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from sywc import clock
 from sywc.audit import service as audit
-from sywc.audit.models import AuditEvent
+from sywc.audit.models import AuditEvent, AuditEventRecord
 from sywc.extensions import db
 from tests.conftest import BACKEND, PASSWORD, assert_problem, audit_actions
 
@@ -239,3 +239,36 @@ def test_one_event_is_appended_by_one_statement_several_by_two(app):
             sa.text("SELECT prosrc FROM pg_proc WHERE proname = 'sywc_audit_chain_head'")
         )
         assert f"pg_advisory_xact_lock({audit.AUDIT_CHAIN_LOCK})" in source
+
+
+@pytest.mark.postgres_only
+def test_an_event_naming_several_records_is_appended_with_its_links_in_one_statement(app):
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, params, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        audit.record("probe_first", actor=audit.SYSTEM)
+        db.session.commit()
+        sa.event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            audit.record(
+                "probe_list", record_type="youth", record_ids=[3, 1, 3], actor=audit.SYSTEM
+            )
+            db.session.commit()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", seen)
+        assert len(statements) == 1
+        assert statements[0].startswith("WITH appended AS")
+        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.id == 2)).one()
+        assert event.action == "probe_list"
+        assert event.record_ids == ["3", "1", "3"]
+        links = db.session.execute(
+            sa.select(
+                AuditEventRecord.event_id, AuditEventRecord.record_type, AuditEventRecord.record_id
+            ).order_by(AuditEventRecord.record_id)
+        ).all()
+        # Each record once, all pointing at the new event.
+        assert [tuple(link) for link in links] == [(2, "youth", "1"), (2, "youth", "3")]
+        assert audit.verify_chain().ok
