@@ -199,20 +199,20 @@ _INSERT_LINKS_PG = _INSERT_LINKS.from_select(
 # PostgreSQL: an event naming several records (a list page) and its links, in one
 # statement: the event's INSERT is a CTE whose new id the links' INSERT reads.
 _APPENDED = _APPEND_EVENT_PG.statement.cte("appended")
-_ITS_LINKS = (
-    sa.func.unnest(
-        sa.bindparam("linked_types", type_=postgresql.ARRAY(sa.String)),
-        sa.bindparam("linked_ids", type_=postgresql.ARRAY(sa.String)),
-    )
-    .table_valued("record_type", "record_id")
+_ITS_IDS = (
+    sa.func.unnest(sa.bindparam("linked_ids", type_=postgresql.ARRAY(sa.String)))
+    .table_valued("record_id")
     .render_derived(name="link")
 )
 _APPEND_LINKED_EVENT_PG = DriverStatement(
     _INSERT_LINKS.from_select(
         ["event_id", "record_type", "record_id"],
-        sa.select(_APPENDED.c.id, _ITS_LINKS.c.record_type, _ITS_LINKS.c.record_id)
+        # Every link names the event's own record type: the same bound value.
+        sa.select(
+            _APPENDED.c.id, sa.bindparam("record_type", type_=sa.String), _ITS_IDS.c.record_id
+        )
         .select_from(_APPENDED)
-        .join(_ITS_LINKS, sa.true()),
+        .join(_ITS_IDS, sa.true()),
     ).add_cte(_APPENDED)
 )
 
@@ -237,10 +237,7 @@ def _seal(session: Session) -> None:
         params = {**item, **_hash_parts(item)}
         record_ids = _linked_ids(item)
         if record_ids:
-            types = [item["record_type"]] * len(record_ids)
-            _APPEND_LINKED_EVENT_PG.run(
-                connection, {**params, "linked_types": types, "linked_ids": record_ids}
-            )
+            _APPEND_LINKED_EVENT_PG.run(connection, {**params, "linked_ids": record_ids})
         else:
             _APPEND_EVENT_PG.one(connection, params)
         return
