@@ -27,7 +27,7 @@ DEFAULT_LIMIT = 50
 # larger the deployment; past this many the total is reported as a lower bound ("1,000+"),
 # so a total costs at most this many index entries whatever the data's size.
 COUNT_CAP = 1_000
-# The alias of the rows a page's total counts (tests tell the count statement by it).
+# The name of a page's total: the column its rows carry it in, and the rows it counts.
 PAGE_TOTAL = "page_total"
 
 
@@ -102,19 +102,28 @@ def paginate(
     limit: int,
     scalars: bool = True,
 ) -> Page:
-    """Run `stmt` for one page (it must carry a total order) and count its matches.
+    """Run `stmt` for one page (it must carry a total order), with its matches counted.
 
-    A page shorter than the limit is the last one, so its total is known without a
-    count: only a full page, or one past the end, runs the count statement.
+    The count rides on the page itself, as a column every row repeats (PostgreSQL runs
+    the uncorrelated subquery once): one statement and one round trip for a page and
+    its total. Only a page past the end, which has no row to carry it, counts alone.
     """
     offset = (page - 1) * limit
-    result = session.execute(stmt.limit(limit).offset(offset))
-    items = list(result.scalars().all() if scalars else result.all())
-    if len(items) < limit and (items or page == 1):
-        total = offset + len(items)
+    counted = stmt.add_columns(_count(stmt).scalar_subquery().label(PAGE_TOTAL))
+    rows = session.execute(counted.limit(limit).offset(offset)).all()
+    if rows:
+        total = rows[0][-1]
+    elif page == 1:
+        total = 0
     else:
         total = session.execute(_count(stmt)).scalar_one()
+    items = [row[0] for row in rows] if scalars else list(rows)
     return Page(items, page, limit, min(total, COUNT_CAP), total > COUNT_CAP)
+
+
+def is_total_count(statement: str) -> bool:
+    """Tell whether `statement` is a page's total counted alone (a page past the end)."""
+    return statement.startswith("SELECT count(*)") and f" AS {PAGE_TOTAL}" in statement
 
 
 def _count(stmt: sa.Select[Any]) -> sa.Select[Any]:

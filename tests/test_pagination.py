@@ -1,19 +1,20 @@
-"""A page's total: counted for a full page or one past the end, known for a short page."""
+"""A page's total: carried by the page's own rows, counted alone only past the end."""
 
 from __future__ import annotations
 
 import pytest
 
 from sywc import http
-from sywc.http import PAGE_TOTAL
+from sywc.http import PAGE_TOTAL, is_total_count
 
 
 def _list(client, admin, count_statements, **query):
     with count_statements() as counter:
         response = client.get("/api/v1/users", query_string=query, headers=admin.headers)
     assert response.status_code == 200
-    counted = [s for s in counter.statements if f" AS {PAGE_TOTAL}" in s]
-    return response.get_json(), len(counted)
+    pages = [s for s in counter.statements if "FROM users" in s and not is_total_count(s)]
+    alone = [s for s in counter.statements if is_total_count(s)]
+    return response.get_json(), pages, alone
 
 
 @pytest.fixture
@@ -22,30 +23,47 @@ def five_users(make_user, admin):
     return [admin] + [make_user("auditor") for _ in range(4)]
 
 
-def test_a_full_page_counts_the_total(client, admin, five_users, count_statements):
-    body, counted = _list(client, admin, count_statements, limit=2, page=1)
+def test_a_full_page_carries_its_total_in_one_statement(
+    client, admin, five_users, count_statements
+):
+    body, pages, alone = _list(client, admin, count_statements, limit=2, page=1)
     assert (body["total"], body["next_page"], len(body["items"])) == (5, 2, 2)
-    assert counted == 1
+    # One statement reads the page and counts its matches; nothing counts alone.
+    assert len(pages) == 1
+    assert f"AS {PAGE_TOTAL}" in pages[0]
+    assert alone == []
 
 
-def test_a_short_page_knows_its_total_without_counting(client, admin, five_users, count_statements):
-    last, counted = _list(client, admin, count_statements, limit=2, page=3)
+def test_a_short_page_and_a_whole_list_count_in_the_page_statement(
+    client, admin, five_users, count_statements
+):
+    last, pages, alone = _list(client, admin, count_statements, limit=2, page=3)
     assert (last["total"], last["next_page"], last["prev_page"]) == (5, None, 2)
-    assert [len(last["items"]), counted] == [1, 0]
-    whole, counted = _list(client, admin, count_statements, limit=50)
-    assert (whole["total"], len(whole["items"]), whole["next_page"], counted) == (5, 5, None, 0)
+    assert [len(last["items"]), len(pages), len(alone)] == [1, 1, 0]
+    whole, pages, alone = _list(client, admin, count_statements, limit=50)
+    assert (whole["total"], len(whole["items"]), whole["next_page"]) == (5, 5, None)
+    assert (len(pages), len(alone)) == (1, 0)
 
 
-def test_a_page_past_the_end_counts_the_total(client, admin, five_users, count_statements):
-    body, counted = _list(client, admin, count_statements, limit=2, page=9)
-    assert (body["items"], body["total"], body["next_page"], counted) == ([], 5, None, 1)
+def test_a_page_past_the_end_counts_the_total_alone(client, admin, five_users, count_statements):
+    body, pages, alone = _list(client, admin, count_statements, limit=2, page=9)
+    assert (body["items"], body["total"], body["next_page"], body["prev_page"]) == ([], 5, None, 8)
+    assert (len(pages), len(alone)) == (1, 1)
 
 
-def test_a_short_page_beyond_the_cap_reports_a_capped_total(
+def test_an_empty_first_page_needs_no_count(client, admin, count_statements):
+    body, pages, alone = _list(client, admin, count_statements, role="board_member")
+    assert (body["items"], body["total"], body["total_capped"]) == ([], 0, False)
+    assert (len(pages), len(alone)) == (1, 0)
+
+
+def test_totals_beyond_the_cap_are_reported_as_capped(
     client, admin, five_users, count_statements, monkeypatch
 ):
     monkeypatch.setattr(http, "COUNT_CAP", 3)
-    body, counted = _list(client, admin, count_statements, limit=4, page=2)
-    assert (len(body["items"]), body["total"], body["total_capped"], counted) == (1, 3, True, 0)
-    full, counted = _list(client, admin, count_statements, limit=2, page=1)
-    assert (full["total"], full["total_capped"], counted) == (3, True, 1)
+    body, _, alone = _list(client, admin, count_statements, limit=4, page=2)
+    assert (len(body["items"]), body["total"], body["total_capped"], alone) == (1, 3, True, [])
+    full, _, alone = _list(client, admin, count_statements, limit=2, page=1)
+    assert (full["total"], full["total_capped"], full["next_page"], alone) == (3, True, 2, [])
+    past, _, alone = _list(client, admin, count_statements, limit=2, page=9)
+    assert (past["total"], past["total_capped"], len(alone)) == (3, True, 1)
