@@ -101,11 +101,16 @@ def _maximize(objective: list[float], rows: list[list[float]], rhs: list[float])
         leave = best[1]
         pivot_row = tableau[leave]
         scale = pivot_row[entering]
-        pivot_row[:] = [value / scale for value in pivot_row]
+        # The tableau is mostly zeros (a unit column per slack and per tight cell): the
+        # pivot and each row update touch only the pivot row's non-zero columns.
+        nonzero = [(j, value / scale) for j, value in enumerate(pivot_row) if value]
+        for j, value in nonzero:
+            pivot_row[j] = value
         for row in (*tableau, cost):
             factor = row[entering]
             if row is not pivot_row and factor:
-                row[:] = [a - factor * b for a, b in zip(row, pivot_row, strict=True)]
+                for j, value in nonzero:
+                    row[j] -= factor * value
         basis[leave] = entering
     values = [0.0] * (n + m)
     for i, var in enumerate(basis):
