@@ -42,13 +42,16 @@ class AuditEvent(db.Model):
 
 class AuditEventRecord(db.Model):
     """Each record a many-record event (a list page) named, so 'who saw this child' is one
-    indexed query; an event about one record carries it in its own columns."""
+    indexed query; an event about one record carries it in its own columns.
+
+    Written with its event (one statement on PostgreSQL) and append-only like it. No
+    foreign key: the chain verification checks that every event's links are exactly the
+    records it names, and that no link names a missing event (migration 0010).
+    """
 
     __tablename__ = "audit_event_records"
 
-    event_id: Mapped[int] = mapped_column(
-        sa.BigInteger, sa.ForeignKey("audit_events.id"), primary_key=True
-    )
+    event_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True)
     record_type: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     record_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
 

@@ -332,7 +332,7 @@ class VerifyResult:
         }
 
 
-def _stream(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
+def _chunks(session: Session, batch: int = 2000) -> Iterator[list[AuditEvent]]:
     after = 0
     while True:
         chunk = session.scalars(
@@ -340,24 +340,63 @@ def _stream(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
         ).all()
         if not chunk:
             return
-        yield from chunk
+        yield list(chunk)
         after = chunk[-1].id
         session.expunge_all()
 
 
+_LINKS = AuditEventRecord.__table__.c
+
+
+def _links_between(session: Session, first: int, last: int) -> dict[int, set[tuple[str, str]]]:
+    """Return the links of the events numbered `first` to `last`, by event."""
+    links: dict[int, set[tuple[str, str]]] = {}
+    rows = session.execute(
+        sa.select(_LINKS.event_id, _LINKS.record_type, _LINKS.record_id).where(
+            _LINKS.event_id.between(first, last)
+        )
+    )
+    for event_id, record_type, record_id in rows:
+        links.setdefault(event_id, set()).add((record_type, record_id))
+    return links
+
+
+def _stray_link(session: Session, after: int) -> int | None:
+    """Return the event id of a link naming no event, if any. Links beyond the walked
+    events may belong to events appended since; each is committed with its event, so
+    one naming an event that exists now is not stray."""
+    event = sa.exists().where(AuditEvent.id == _LINKS.event_id)
+    return session.scalar(
+        sa.select(sa.func.min(_LINKS.event_id)).where(
+            sa.or_(_LINKS.event_id < 1, sa.and_(_LINKS.event_id > after, ~event))
+        )
+    )
+
+
 def verify_chain(*, session: Session | None = None) -> VerifyResult:
-    """Walk the whole trail in order and report the first broken link, if any."""
+    """Walk the whole trail in order and report the first broken link, if any: a gap,
+    a changed event, or an event whose record links are not the records it names."""
     target = session or db.session()
     expected_id, prev, checked = 1, GENESIS_HASH, 0
-    for row in _stream(target):
-        if row.id != expected_id:
-            return VerifyResult(False, checked, expected_id, "event missing from the sequence")
-        if row.prev_hash != prev:
-            return VerifyResult(False, checked, row.id, "previous hash does not match")
-        values = {c.key: getattr(row, c.key) for c in AuditEvent.__table__.columns}
-        if event_hash(values) != row.hash:
-            return VerifyResult(False, checked, row.id, "event content does not match its hash")
-        prev, expected_id, checked = row.hash, row.id + 1, checked + 1
+    for chunk in _chunks(target):
+        links = _links_between(target, chunk[0].id, chunk[-1].id)
+        for row in chunk:
+            if row.id != expected_id:
+                return VerifyResult(False, checked, expected_id, "event missing from the sequence")
+            if row.prev_hash != prev:
+                return VerifyResult(False, checked, row.id, "previous hash does not match")
+            values = {c.key: getattr(row, c.key) for c in AuditEvent.__table__.columns}
+            if event_hash(values) != row.hash:
+                return VerifyResult(False, checked, row.id, "event content does not match its hash")
+            named = {(row.record_type, record_id) for record_id in _linked_ids(values)}
+            if links.pop(row.id, set()) != named:
+                return VerifyResult(
+                    False, checked, row.id, "record links do not match the records named"
+                )
+            prev, expected_id, checked = row.hash, row.id + 1, checked + 1
+    stray = _stray_link(target, after=expected_id - 1)
+    if stray is not None:
+        return VerifyResult(False, checked, stray, "a record link names no event")
     return VerifyResult(True, checked)
 
 

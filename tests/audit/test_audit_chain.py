@@ -117,6 +117,78 @@ def test_a_deleted_event_is_found(app, client, officer, auditor):
     assert result["first_broken_id"] == 1
 
 
+def _listed_officers(app, client, admin, make_user):
+    """Two officers and a users list page naming them; return the page's event."""
+    officers = {make_user("officer", "MPS").id, make_user("officer", "MPS").id}
+    response = client.get("/api/v1/users?role=officer", headers=admin.headers)
+    assert {item["id"] for item in response.get_json()["items"]} == officers
+    (event,) = audit_actions(app, action="users_listed")
+    return event, officers
+
+
+def _links(app, event_id):
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(AuditEventRecord.record_type, AuditEventRecord.record_id).where(
+                AuditEventRecord.event_id == event_id
+            )
+        )
+        return {tuple(row) for row in rows}
+
+
+def test_a_list_page_links_exactly_the_records_it_showed(app, client, admin, auditor, make_user):
+    event, officers = _listed_officers(app, client, admin, make_user)
+    assert _links(app, event.id) == {("user", str(i)) for i in officers}
+    assert _verify(client, auditor)["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("tampering", "reason"),
+    [
+        (
+            "DELETE FROM audit_event_records WHERE event_id = {event} AND record_id = '{one}'",
+            "record links do not match the records named",
+        ),
+        (
+            "INSERT INTO audit_event_records VALUES ({event}, 'youth', '{one}')",
+            "record links do not match the records named",
+        ),
+        (
+            "UPDATE audit_event_records SET record_id = '999' WHERE event_id = {event}"
+            " AND record_id = '{one}'",
+            "record links do not match the records named",
+        ),
+    ],
+)
+def test_a_tampered_record_link_is_found(app, client, admin, auditor, make_user, tampering, reason):
+    event, officers = _listed_officers(app, client, admin, make_user)
+    _tamper(app, tampering.format(event=event.id, one=min(officers)))
+    result = _verify(client, auditor)
+    assert (result["ok"], result["first_broken_id"], result["reason"]) == (False, event.id, reason)
+    assert result["checked"] == event.id - 1
+
+
+@pytest.mark.parametrize("event_id", [0, 10_000])
+def test_a_record_link_naming_no_event_is_found(app, client, admin, auditor, event_id):
+    _tamper(app, f"INSERT INTO audit_event_records VALUES ({event_id}, 'youth', '7')")
+    result = _verify(client, auditor)
+    assert (result["ok"], result["first_broken_id"]) == (False, event_id)
+    assert result["reason"] == "a record link names no event"
+    assert result["checked"] >= 1
+
+
+def test_links_of_events_appended_after_the_walk_are_not_stray(app, officer):
+    with app.app_context():
+        walked = audit._chunks(db.session())
+        first = next(walked)
+        audit.record("users_listed", record_type="user", record_ids=[officer.id])
+        db.session.commit()
+        newest = first[-1].id + 1
+        assert _links(app, newest) == {("user", str(officer.id))}
+        assert audit._stray_link(db.session(), after=first[-1].id) is None
+        assert audit.verify_chain().ok
+
+
 @pytest.mark.postgres_only
 @pytest.mark.parametrize(
     "statement",
@@ -124,12 +196,19 @@ def test_a_deleted_event_is_found(app, client, officer, auditor):
         "UPDATE audit_events SET action = 'x'",
         "DELETE FROM audit_events",
         "TRUNCATE audit_events CASCADE",
+        "UPDATE audit_event_records SET record_id = 'x'",
+        "DELETE FROM audit_event_records",
+        "TRUNCATE audit_event_records",
     ],
 )
-def test_postgres_refuses_to_rewrite_the_trail(app, officer, statement):
+def test_postgres_refuses_to_rewrite_the_trail(app, client, admin, statement):
+    # A list page, so that there are record links to rewrite as well as events.
+    assert client.get("/api/v1/users", headers=admin.headers).status_code == 200
+    table = statement.split()[1] if statement.startswith("UPDATE") else statement.split()[-1]
+    table = "audit_events" if table == "CASCADE" else table
     with (
         app.app_context(),
-        pytest.raises(sa.exc.DBAPIError, match="append-only"),
+        pytest.raises(sa.exc.DBAPIError, match=f"{table} is append-only"),
         db.engine.begin() as conn,
     ):
         conn.execute(sa.text(statement))
