@@ -74,22 +74,29 @@ def null_space(rows: Iterable[Mapping[Key, int]], keys: Iterable[Key]) -> list[d
 def _maximize(objective: list[float], rows: list[list[float]], rhs: list[float]) -> list[float]:
     """Maximize objective . x subject to rows x <= rhs, x >= 0, for rhs >= 0 (bounded)."""
     n, m = len(objective), len(rows)
-    # Dense tableau with one slack per row; the slacks are the starting basis (x = 0).
-    tableau = [
-        row + [1.0 if i == j else 0.0 for j in range(m)] + [b]
-        for i, (row, b) in enumerate(zip(rows, rhs, strict=True))
-    ]
-    cost = [-c for c in objective] + [0.0] * (m + 1)
+    # One slack per row; the slacks are the starting basis (x = 0). The tableau is mostly
+    # zeros (a unit column per slack and per tight cell), so each row keeps its non-zero
+    # entries only, by column, with the right-hand side in column `end`.
+    end = n + m
+    tableau: list[dict[int, float]] = []
+    for i, (row, b) in enumerate(zip(rows, rhs, strict=True)):
+        entries = {j: value for j, value in enumerate(row) if value}
+        entries[n + i] = 1.0
+        if b:
+            entries[end] = b
+        tableau.append(entries)
+    cost = {j: -c for j, c in enumerate(objective) if c}
     basis = list(range(n, n + m))
     while True:
         # Bland's rule (lowest index enters and leaves) cannot cycle on degenerate pivots.
-        entering = next((j for j in range(n + m) if cost[j] < -_EPS), None)
+        entering = min((j for j, v in cost.items() if v < -_EPS and j < end), default=None)
         if entering is None:
             break
         best = None
         for i, row in enumerate(tableau):
-            if row[entering] > _EPS:
-                ratio = row[-1] / row[entering]
+            a = row.get(entering, 0.0)
+            if a > _EPS:
+                ratio = row.get(end, 0.0) / a
                 if (
                     best is None
                     or ratio < best[0] - _EPS
@@ -99,22 +106,21 @@ def _maximize(objective: list[float], rows: list[list[float]], rhs: list[float])
         if best is None:
             raise ArithmeticError("the programme is unbounded")
         leave = best[1]
-        pivot_row = tableau[leave]
-        scale = pivot_row[entering]
-        # The tableau is mostly zeros (a unit column per slack and per tight cell): the
-        # pivot and each row update touch only the pivot row's non-zero columns.
-        nonzero = [(j, value / scale) for j, value in enumerate(pivot_row) if value]
-        for j, value in nonzero:
-            pivot_row[j] = value
+        scale = tableau[leave][entering]
+        pivot = tableau[leave] = {j: value / scale for j, value in tableau[leave].items()}
         for row in (*tableau, cost):
-            factor = row[entering]
-            if row is not pivot_row and factor:
-                for j, value in nonzero:
-                    row[j] -= factor * value
+            factor = row.get(entering)
+            if row is not pivot and factor:
+                for j, value in pivot.items():
+                    entry = row.get(j, 0.0) - factor * value
+                    if entry:
+                        row[j] = entry
+                    else:
+                        row.pop(j, None)
         basis[leave] = entering
     values = [0.0] * (n + m)
     for i, var in enumerate(basis):
-        values[var] = tableau[i][-1]
+        values[var] = tableau[i].get(end, 0.0)
     return values[:n]
 
 

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sywc.stats.bounds import growable, null_space
+from sywc.stats.bounds import _maximize, growable, null_space
 from sywc.stats.suppression import TOTAL, Table, is_pinned, one_way, suppress, two_way
 
 # Mostly ones and twos: the counts a reader can pin when two withheld cells sum to 2.
@@ -148,3 +148,62 @@ def test_one_way_tables_leave_every_withheld_small_count_room_to_move(table):
 @given(small_two_way())
 def test_two_way_tables_leave_every_withheld_small_count_room_to_move(table):
     assert_unpinned(table, suppress(table))
+
+
+def dense_maximize(objective, rows, rhs, eps=1e-9):
+    """The textbook dense tableau with Bland's rule, every entry updated on every pivot:
+    the reference the sparse simplex in `sywc.stats.bounds` is held to."""
+    n, m = len(objective), len(rows)
+    tableau = [
+        list(row) + [1.0 if i == j else 0.0 for j in range(m)] + [b]
+        for i, (row, b) in enumerate(zip(rows, rhs, strict=True))
+    ]
+    cost = [-c for c in objective] + [0.0] * (m + 1)
+    basis = list(range(n, n + m))
+    while True:
+        entering = next((j for j in range(n + m) if cost[j] < -eps), None)
+        if entering is None:
+            break
+        best = None
+        for i, row in enumerate(tableau):
+            if row[entering] > eps:
+                ratio = row[-1] / row[entering]
+                if (
+                    best is None
+                    or ratio < best[0] - eps
+                    or (abs(ratio - best[0]) <= eps and basis[i] < basis[best[1]])
+                ):
+                    best = (ratio, i)
+        leave = best[1]
+        pivot_row = tableau[leave]
+        scale = pivot_row[entering]
+        pivot_row[:] = [value / scale for value in pivot_row]
+        for row in (*tableau, cost):
+            factor = row[entering]
+            if row is not pivot_row and factor:
+                row[:] = [a - factor * b for a, b in zip(row, pivot_row, strict=True)]
+        basis[leave] = entering
+    values = [0.0] * (n + m)
+    for i, var in enumerate(basis):
+        values[var] = tableau[i][-1]
+    return values[:n]
+
+
+@st.composite
+def bounded_programmes(draw):
+    """Programmes shaped like `growable`'s: small integer rows, rhs >= 0, each variable
+    capped at 1 by a row of its own so the optimum is bounded."""
+    n = draw(st.integers(1, 7))
+    coefficient = st.sampled_from([-2, -1, -1, 0, 0, 0, 1, 1, 2])
+    rows = draw(st.lists(st.lists(coefficient, min_size=n, max_size=n), max_size=8))
+    rhs = [float(draw(st.sampled_from([0, 0, 1, 2]))) for _ in rows]
+    caps = [[1.0 if i == j else 0.0 for j in range(n)] for i in range(n)]
+    objective = draw(st.lists(st.sampled_from([0.0, 1.0, 1.0, 2.0]), min_size=n, max_size=n))
+    return objective, [[float(c) for c in row] for row in rows] + caps, rhs + [1.0] * n
+
+
+@settings(max_examples=300, deadline=None)
+@given(bounded_programmes())
+def test_the_sparse_simplex_follows_the_dense_one_pivot_for_pivot(programme):
+    objective, rows, rhs = programme
+    assert _maximize(objective, rows, rhs) == dense_maximize(objective, rows, rhs)
