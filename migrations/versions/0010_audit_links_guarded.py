@@ -21,23 +21,20 @@ depends_on = None
 
 LINK_KEY = "fk_audit_event_records_event_id_audit_events"
 
-GUARD_FUNCTION = """
+# Every guarded table names itself in the refusal.
+NAMED_REFUSAL = "'% is append-only (% refused)', TG_TABLE_NAME, TG_OP"
+GUARD_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION sywc_refuse_audit_change() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION '% is append-only (% refused)', TG_TABLE_NAME, TG_OP
+    RAISE EXCEPTION {NAMED_REFUSAL}
         USING ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql
 """
-# The function as 0001 made it, for the downgrade.
-EVENTS_ONLY_GUARD_FUNCTION = """
-CREATE OR REPLACE FUNCTION sywc_refuse_audit_change() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'audit_events is append-only (% refused)', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END;
-$$ LANGUAGE plpgsql
-"""
+# The function as 0001 made it, for the downgrade: its refusal named audit_events only.
+EVENTS_ONLY_GUARD_FUNCTION = GUARD_FUNCTION.replace(
+    NAMED_REFUSAL, "'audit_events is append-only (% refused)', TG_OP"
+)
 
 
 def upgrade():
