@@ -121,11 +121,6 @@ def paginate(
     return Page(items, page, limit, min(total, COUNT_CAP), total > COUNT_CAP)
 
 
-def is_total_count(statement: str) -> bool:
-    """Tell whether `statement` is a page's total counted alone (a page past the end)."""
-    return statement.startswith("SELECT count(*)") and f" AS {PAGE_TOTAL}" in statement
-
-
 def _count(stmt: sa.Select[Any]) -> sa.Select[Any]:
     # Count the matching rows, not their columns: a column computed per row (a young
     # person's flags, say) would otherwise be computed for every row counted.

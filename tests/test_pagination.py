@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sywc import http
-from sywc.http import PAGE_TOTAL, is_total_count
+from sywc.http import PAGE_TOTAL
+from tests.conftest import is_total_count
 
 
 def _list(client, admin, count_statements, **query):
