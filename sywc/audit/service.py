@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -332,7 +332,7 @@ class VerifyResult:
         }
 
 
-def _chunks(session: Session, batch: int = 2000) -> Iterator[list[AuditEvent]]:
+def _chunks(session: Session, batch: int = 2000) -> Iterator[Sequence[AuditEvent]]:
     after = 0
     while True:
         chunk = session.scalars(
@@ -340,7 +340,7 @@ def _chunks(session: Session, batch: int = 2000) -> Iterator[list[AuditEvent]]:
         ).all()
         if not chunk:
             return
-        yield list(chunk)
+        yield chunk
         after = chunk[-1].id
         session.expunge_all()
 
