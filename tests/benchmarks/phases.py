@@ -4,14 +4,17 @@ floor and the scan. Each phase raises `BenchError` with the reason when it canno
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 
 from tests.benchmarks import report
 from tests.benchmarks.common import (
+    Server,
     create_database,
     database_exists,
     exceptions_since,
@@ -71,10 +74,13 @@ def prepare_database(
     )
     load = last_json_line(out)
     load.update(migrate_seconds=round(migrate_seconds, 2), peak_rss_mib=round(peak / 1024))
-    say(f"{n:,}: demo data in {load['seconds']} s; VACUUM ANALYZE")
+    say(f"{n:,}: demo data in {load['seconds']} s; VACUUM ANALYZE, CHECKPOINT")
     started = time.perf_counter()
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+        # Write the load's dirty pages out now: a checkpoint falling due during the
+        # measurements would slow whichever endpoint it met.
+        conn.execute("CHECKPOINT")
     load["vacuum_seconds"] = round(time.perf_counter() - started, 2)
     return load
 
@@ -117,14 +123,20 @@ def database_facts(dsn: str) -> dict[str, Any]:
     return {"rows": rows, "database_mib": round(size / 2**20, 1), "commit_ms": round(commit_ms, 2)}
 
 
-def measure_api(
+def measure_endpoints(
     n: int,
     fixture: Fixture,
     args: argparse.Namespace,
     env: dict[str, str],
+    dsn: str,
     endpoints: dict[str, Any],
-) -> list[Scenario]:
-    """Drive each endpoint the API has; return the scenarios that ran."""
+) -> None:
+    """Drive each endpoint the API has, then its Flask floor straight after.
+
+    Both servers stay up for the whole phase and each pair is measured back to back, so
+    a ratio compares two runs under the same conditions of the machine (a checkpoint, a
+    neighbour's load), not two halves of the phase minutes apart.
+    """
     log = args.out / f"gunicorn-api-{n}.log"
     with gunicorn("wsgi:app", env, workers=args.workers, log=log) as server:
         paths = api_paths(server.port)
@@ -134,14 +146,21 @@ def measure_api(
             endpoints[scenario.name]["skipped"] = reason
             if reason is None:
                 runnable.append(scenario)
-        for scenario in runnable:
-            token = login(server.port, scenario.user) if scenario.user else None
-            say(f"{n:,}: API {scenario.name}")
-            offset = log_size(log)
-            measured = _load(server.port, workload(scenario, fixture, token, floor=False), args)
-            measured["server_exceptions"] = exceptions_since(log, offset)
-            endpoints[scenario.name]["app"] = measured
-    return runnable
+        floor_spec = capture_sql(n, runnable, fixture, args, env, endpoints)
+        with _floor_server(n, floor_spec, args, env, dsn) as floor:
+            for scenario in runnable:
+                token = login(server.port, scenario.user) if scenario.user else None
+                say(f"{n:,}: API {scenario.name}")
+                offset = log_size(log)
+                measured = _load(server.port, workload(scenario, fixture, token, floor=False), args)
+                measured["server_exceptions"] = exceptions_since(log, offset)
+                endpoints[scenario.name]["app"] = measured
+                if scenario.kind in report.READ_KINDS and scenario.name not in floor_spec["reads"]:
+                    continue
+                say(f"{n:,}: Flask floor {scenario.name}")
+                endpoints[scenario.name]["flask_floor"] = _load(
+                    floor.port, workload(scenario, fixture, None, floor=True), args
+                )
 
 
 def _load(port: int, load: Any, args: argparse.Namespace) -> dict[str, Any]:
@@ -205,16 +224,11 @@ def capture_sql(
     return {"reads": floor_reads}
 
 
-def measure_floor(
-    n: int,
-    runnable: list[Scenario],
-    fixture: Fixture,
-    floor_spec: dict[str, Any],
-    args: argparse.Namespace,
-    env: dict[str, str],
-    dsn: str,
-    endpoints: dict[str, Any],
-) -> None:
+@contextlib.contextmanager
+def _floor_server(
+    n: int, floor_spec: dict[str, Any], args: argparse.Namespace, env: dict[str, str], dsn: str
+) -> Iterator[Server]:
+    """Serve the minimal Flask floor, with the captured reads, under the API's settings."""
     spec_path = args.out / f"floor-spec-{n}.json"
     spec_path.write_text(json.dumps(floor_spec))
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -224,13 +238,7 @@ def measure_floor(
     with gunicorn(
         "tests.benchmarks.floor_app:app", floor_env, workers=args.workers, log=log
     ) as server:
-        for scenario in runnable:
-            if scenario.kind in report.READ_KINDS and scenario.name not in floor_spec["reads"]:
-                continue
-            say(f"{n:,}: Flask floor {scenario.name}")
-            endpoints[scenario.name]["flask_floor"] = _load(
-                server.port, workload(scenario, fixture, None, floor=True), args
-            )
+        yield server
 
 
 def measure_scan(n: int, args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:

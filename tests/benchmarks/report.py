@@ -40,10 +40,11 @@ def header(meta: dict[str, Any]) -> str:
             f"{meta['warmup']} s warm-up; SQL replay {meta['replay_seconds']} s per endpoint",
             f"- Command: `{meta['command']}`",
             "- Floors: *Flask floor* = `tests/benchmarks/floor_app.py` under the same gunicorn "
-            "settings (reads run the endpoint's own data queries, writes one INSERT plus an "
-            "audit-like INSERT); *SQL floor* = every statement the endpoint sent (captured "
-            "in-process), replayed with bare psycopg in one transaction that is rolled back "
-            "(the commit's WAL flush is left out: see each scale's commit cost).",
+            "settings, measured straight after its endpoint (reads run the endpoint's own "
+            "data queries, writes one INSERT plus an audit-like INSERT); *SQL floor* = every "
+            "statement the endpoint sent (captured in-process), replayed with bare psycopg in "
+            "one transaction that is rolled back (the commit's WAL flush is left out: see "
+            "each scale's commit cost).",
         ]
     )
 
@@ -62,7 +63,7 @@ def scale_section(result: dict[str, Any]) -> str:
             f"the rest {_n(load.get('commit_seconds'))} s; peak RSS "
             f"{_n(load.get('peak_rss_mib'), 0)} MiB), "
             f"migrations {_n(load.get('migrate_seconds'))} s, "
-            f"VACUUM ANALYZE {_n(load.get('vacuum_seconds'))} s."
+            f"VACUUM ANALYZE and CHECKPOINT {_n(load.get('vacuum_seconds'))} s."
         )
     if "database_mib" in result:
         lines.append(

@@ -1,9 +1,10 @@
 """Run the benchmark: `python -m tests.benchmarks.run [--quick] [--scales 10000,100000] ...`.
 
-For each scale: a fresh database (migrations, `flask sywc demo-data`, VACUUM ANALYZE),
-the API under gunicorn driven by the load generator, each endpoint's SQL captured and
-replayed with bare psycopg (and EXPLAINed), the minimal Flask floor under the same
-gunicorn settings, and the scheduler scan in a process of its own. Writes Markdown and
+For each scale: a fresh database (migrations, `flask sywc demo-data`, VACUUM ANALYZE,
+CHECKPOINT); each endpoint's SQL captured and replayed with bare psycopg (and
+EXPLAINed); each endpoint driven by the load generator under gunicorn, with the minimal
+Flask floor under the same gunicorn settings measured straight after it; and the
+scheduler scan in a process of its own. Writes Markdown and
 JSON to `--out` and prints the tables; exits 1 when any error rate is above 1%.
 """
 
@@ -31,11 +32,9 @@ from tests.benchmarks.common import (
     say,
 )
 from tests.benchmarks.phases import (
-    capture_sql,
     database_facts,
     db_name,
-    measure_api,
-    measure_floor,
+    measure_endpoints,
     measure_scan,
     prepare_database,
     refresh_rollups,
@@ -95,9 +94,7 @@ def run_scale(n: int, args: argparse.Namespace) -> dict[str, Any]:
                 s.name: {"label": s.label, "kind": s.kind, "method": s.method, "path": s.path}
                 for s in SCENARIOS
             }
-            runnable = measure_api(n, fixture, args, env, endpoints)
-            floor_spec = capture_sql(n, runnable, fixture, args, env, endpoints)
-            measure_floor(n, runnable, fixture, floor_spec, args, env, dsn, endpoints)
+            measure_endpoints(n, fixture, args, env, dsn, endpoints)
         except FAILURES as error:
             result["problems"].append(f"{type(error).__name__}: {error}")
             say(f"{n:,}: FAILED: {error}")
