@@ -7,7 +7,8 @@ import pytest
 from sywc.extensions import db
 from tests import factories
 from tests.benchmarks.capture import floor_statements
-from tests.benchmarks.sqlcapture import captured
+from tests.benchmarks.replay import reset_sequences
+from tests.benchmarks.sqlcapture import captured, sequence_state
 
 
 @pytest.mark.postgres_only
@@ -33,3 +34,27 @@ def test_a_list_pages_floor_leaves_out_the_session_check_and_audit_append(app, c
     assert floor
     assert all("audit_event" not in sql and "auth_sessions" not in sql for sql in floor)
     assert any("FROM youths" in sql for sql in floor)
+
+
+@pytest.mark.postgres_only
+def test_a_replay_gives_back_a_sequence_set_past_its_ids_as_it_found_it(app):
+    # `flask sywc demo-data` leaves each sequence with setval(..., false): no value has
+    # been handed out since, and pg_sequences shows no last value for it.
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            conn = raw.driver_connection
+            conn.execute("SELECT setval('visits_id_seq', 5000, false)")
+            conn.commit()
+            state = sequence_state(conn)
+            assert ("public.visits_id_seq", 5000, False) in state
+
+            conn.execute("SELECT nextval('visits_id_seq'), nextval('visits_id_seq')")
+            reset_sequences(conn, state)
+            assert conn.execute("SELECT nextval('visits_id_seq')").fetchone() == (5000,)
+
+            reset_sequences(conn, sequence_state(conn))
+            assert conn.execute("SELECT nextval('visits_id_seq')").fetchone() == (5001,)
+            conn.commit()
+        finally:
+            raw.close()

@@ -14,8 +14,9 @@ import time
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
-from tests.benchmarks.sqlcapture import Statement
+from tests.benchmarks.sqlcapture import SequenceState, Statement
 from tests.benchmarks.stats import summarize
 
 _EXPLAINABLE = re.compile(
@@ -26,15 +27,17 @@ _TRIVIAL = re.compile(
 )
 
 
-def reset_sequences(conn: psycopg.Connection, sequences: list[tuple[str, int | None]]) -> None:
-    """Give every sequence back its value at capture time (setval is not transactional)."""
+def reset_sequences(conn: psycopg.Connection, sequences: list[SequenceState]) -> None:
+    """Give every sequence back its state at capture time (setval is not transactional)."""
     if not sequences:
         return
-    calls = ", ".join(
-        f"setval('{name}', {value}, true)" if value is not None else f"setval('{name}', 1, false)"
-        for name, value in sequences
+    calls = sql.SQL(", ").join(
+        sql.SQL("setval({}, {}, {})").format(
+            sql.Literal(name), sql.Literal(value), sql.Literal(called)
+        )
+        for name, value, called in sequences
     )
-    conn.execute(f"SELECT {calls}")
+    conn.execute(sql.SQL("SELECT {}").format(calls))
 
 
 def _execute(cur: psycopg.Cursor, statement: Statement) -> None:
@@ -49,7 +52,7 @@ def _execute(cur: psycopg.Cursor, statement: Statement) -> None:
 def replay(
     dsn: str,
     statements: list[Statement],
-    sequences: list[tuple[str, int | None]],
+    sequences: list[SequenceState],
     *,
     seconds: float,
     max_iterations: int = 5000,
@@ -85,7 +88,7 @@ def _begin(isolation: str | None) -> str:
 def explain(
     dsn: str,
     statements: list[Statement],
-    sequences: list[tuple[str, int | None]],
+    sequences: list[SequenceState],
     isolation: str | None = None,
 ) -> list[dict[str, Any]]:
     """Run the statements in order, rolled back, with EXPLAIN (ANALYZE, BUFFERS) on each query."""

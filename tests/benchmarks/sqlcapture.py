@@ -18,10 +18,15 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 from flask import Flask
+from psycopg import sql
 
 from sywc.extensions import db
 
 _SAVEPOINT = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", re.I)
+
+
+# A sequence's name (quoted), its last value and whether that value was handed out.
+SequenceState = tuple[str, int, bool]
 
 
 @dataclass
@@ -37,7 +42,7 @@ class Statement:
 @dataclass
 class Capture:
     statements: list[Statement] = field(default_factory=list)
-    sequences: list[tuple[str, int | None]] = field(default_factory=list)
+    sequences: list[SequenceState] = field(default_factory=list)
     # The isolation level the code asked for (statistics read one snapshot), replayed too.
     isolation: str | None = None
 
@@ -52,13 +57,28 @@ class Capture:
         ]
 
 
-def sequence_state(conn: psycopg.Connection) -> list[tuple[str, int | None]]:
-    """Return every sequence's last value, so a replay can hand out the same ids."""
-    rows = conn.execute(
-        "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value "
-        "FROM pg_sequences ORDER BY 1"
-    ).fetchall()
-    return [(name, value) for name, value in rows]
+def sequence_state(conn: psycopg.Connection) -> list[SequenceState]:
+    """Return every sequence's state, so a replay can hand out the same ids.
+
+    Read from each sequence itself: `pg_sequences.last_value` is null until the first
+    `nextval` after a `setval(..., false)`, which is how `flask sywc demo-data` leaves the
+    sequences past the ids it assigned, and setting such a sequence back to 1 would make
+    every later insert collide.
+    """
+    names = [
+        row[0]
+        for row in conn.execute(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) "
+            "FROM pg_sequences ORDER BY 1"
+        )
+    ]
+    if not names:
+        return []
+    query = sql.SQL(" UNION ALL ").join(
+        sql.SQL("SELECT {}, last_value, is_called FROM {}").format(sql.Literal(name), sql.SQL(name))
+        for name in names
+    )
+    return [(name, value, called) for name, value, called in conn.execute(query)]
 
 
 @contextlib.contextmanager
