@@ -107,6 +107,8 @@ def paginate(
     The count rides on the page itself, as a column every row repeats (PostgreSQL runs
     the uncorrelated subquery once): one statement and one round trip for a page and
     its total. Only a page past the end, which has no row to carry it, counts alone.
+    With `scalars=False` the items are the rows as read, so each ends with `page_total`:
+    read them by name.
     """
     offset = (page - 1) * limit
     counted = stmt.add_columns(_count(stmt).scalar_subquery().label(PAGE_TOTAL))
