@@ -74,19 +74,19 @@ def _swap(value: Any, old: int | None, new: int | None) -> Any:
     return value
 
 
-def _json(body: Any, status: int = 200) -> Response:
+def json_response(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body, default=str), status=status, mimetype="application/json")
 
 
 @app.get("/healthz")
 def healthz() -> Response:
-    return _json({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 @app.get("/readyz")
 def readyz() -> Response:
     connection().execute("SELECT 1").fetchone()
-    return _json({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 @app.get("/floor/read/<name>")
@@ -95,11 +95,23 @@ def read(name: str) -> Response:
     scenario = SPEC.get("reads", {}).get(name)
     if scenario is None:
         abort(404)
-    old = scenario.get("youth_id")
-    new = request.args.get("youth_id", type=int)
+    results = run_statements(
+        connection(),
+        scenario["statements"],
+        old=scenario.get("youth_id"),
+        new=request.args.get("youth_id", type=int),
+    )
+    return json_response({"results": results})
+
+
+def run_statements(
+    conn: psycopg.Connection, statements: list[dict[str, Any]], *, old: int | None, new: int | None
+) -> list[list[dict[str, Any]]]:
+    """Run captured statements with the young person `old` swapped for `new`; return
+    each one's rows as mappings of column to value."""
     results = []
-    with connection().cursor() as cur:
-        for statement in scenario["statements"]:
+    with conn.cursor() as cur:
+        for statement in statements:
             params = statement["params"]
             if isinstance(params, dict):
                 params = {k: _swap(_decode(v), old, new) for k, v in params.items()}
@@ -108,7 +120,7 @@ def read(name: str) -> Response:
             cur.execute(statement["sql"], params or None)
             columns = [c.name for c in cur.description or ()]
             results.append([dict(zip(columns, row, strict=True)) for row in cur.fetchall()])
-    return _json({"results": results})
+    return results
 
 
 @app.post("/floor/visits")
@@ -134,7 +146,7 @@ def record_visit() -> Response:
         columns = [c.name for c in cur.description]
         row = dict(zip(columns, cur.fetchone(), strict=True))
         _audit(cur, "visit_recorded", "visit", row["id"], author)
-    return _json(row, 201)
+    return json_response(row, 201)
 
 
 @app.post("/floor/referrals")
@@ -161,7 +173,7 @@ def post_referral() -> Response:
         columns = [c.name for c in cur.description]
         row = dict(zip(columns, cur.fetchone(), strict=True))
         _audit(cur, "referral_created", "referral", row["id"], None)
-    return _json(row, 201)
+    return json_response(row, 201)
 
 
 def _audit(
