@@ -14,8 +14,25 @@ from sqlalchemy.orm import aliased
 
 from sywc.alerts.enums import AlertEventKind, AlertStatus
 from sywc.alerts.models import Alert, AlertEvent
-from sywc.database import UTCDateTime
+from sywc.database import UTCDateTime, affected
 from sywc.extensions import db
+
+# Built once: every seen visit and every new rating runs it.
+_RESOLVE = (
+    sa.update(Alert)
+    .where(
+        Alert.subject_type == sa.bindparam("of_type"),
+        Alert.subject_id == sa.bindparam("of_id"),
+        Alert.type.in_(sa.bindparam("alert_types", expanding=True)),
+        Alert.status != AlertStatus.RESOLVED,
+    )
+    .values(
+        status=AlertStatus.RESOLVED,
+        resolved_at=sa.bindparam("resolved_now", type_=UTCDateTime()),
+        resolution=sa.bindparam("resolved_by"),
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 def resolve_alerts(
@@ -23,17 +40,18 @@ def resolve_alerts(
 ) -> int:
     """Resolve the unresolved alerts of these types for one subject; never commits."""
     types = list(types)
-    resolved = db.session.execute(
-        sa.update(Alert)
-        .where(
-            Alert.subject_type == subject_type,
-            Alert.subject_id == subject_id,
-            Alert.type.in_(types),
-            Alert.status != AlertStatus.RESOLVED,
+    resolved = affected(
+        db.session.execute(
+            _RESOLVE,
+            {
+                "of_type": subject_type,
+                "of_id": subject_id,
+                "alert_types": types,
+                "resolved_now": now,
+                "resolved_by": resolution,
+            },
         )
-        .values(status=AlertStatus.RESOLVED, resolved_at=now, resolution=resolution)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if resolved:
         _record_resolved(subject_type=subject_type, subject_id=subject_id, types=types, now=now)
     return resolved

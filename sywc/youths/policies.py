@@ -27,6 +27,13 @@ def visible_youths(stmt: sa.Select[Any], principal: Principal) -> sa.Select[Any]
     return stmt.where(Youth.borough.in_(sorted(principal.boroughs)))
 
 
+# Built once: a write loads its record by these on every request.
+_VISIBLE_YOUTH = sa.select(Youth).where(Youth.id == sa.bindparam("youth_id"), VISIBLE_TO_CALLER)
+_VISIBLE_YOUTH_FOR_UPDATE = _VISIBLE_YOUTH.with_for_update(of=Youth).execution_options(
+    populate_existing=True
+)
+
+
 def get_visible_youth(
     principal: Principal,
     youth_id: int,
@@ -39,12 +46,10 @@ def get_visible_youth(
     `for_update` locks the row until commit, so two changes to one record's schedule
     (two visits, a visit and a rating) apply one after the other on fresh values.
     """
-    stmt = visible_youths(sa.select(Youth).where(Youth.id == youth_id), principal)
+    stmt = _VISIBLE_YOUTH_FOR_UPDATE if for_update else _VISIBLE_YOUTH
     if options:
         stmt = stmt.options(*options)
-    if for_update:
-        stmt = stmt.with_for_update(of=Youth).execution_options(populate_existing=True)
-    youth = db.session.scalar(stmt)
+    youth = db.session.scalar(stmt, {"youth_id": youth_id, **borough_params(principal)})
     if youth is None:
         raise NotFound("No such young person.")
     return youth

@@ -41,15 +41,21 @@ def check_ward(ward: str, *, borough: str) -> None:
         raise ValidationFailed.field("ward", f"Not a ward of {borough}.")
 
 
+# Built once: every visit and every change of lead officer runs it.
+_WORKING_OFFICERS = sa.select(User.id, User.agency).where(
+    User.id.in_(sa.bindparam("user_ids", expanding=True)),
+    User.active.is_(True),
+    User.role.in_(sorted(str(role) for role in AGENCY_ROLES)),
+    sa.exists().where(
+        UserBorough.user_id == User.id, UserBorough.borough == sa.bindparam("borough")
+    ),
+)
+
+
 def _working_officers(user_ids: Iterable[int], borough: str) -> dict[int, str | None]:
     """Return {id: agency} of the given users who are active officers in `borough`."""
     rows = db.session.execute(
-        sa.select(User.id, User.agency).where(
-            User.id.in_(sorted(set(user_ids))),
-            User.active.is_(True),
-            User.role.in_([str(role) for role in AGENCY_ROLES]),
-            sa.exists().where(UserBorough.user_id == User.id, UserBorough.borough == borough),
-        )
+        _WORKING_OFFICERS, {"user_ids": sorted(set(user_ids)), "borough": borough}
     )
     return {row.id: row.agency for row in rows}
 
