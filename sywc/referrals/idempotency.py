@@ -178,23 +178,37 @@ def _bounded_lock_wait() -> Iterator[None]:
         yield
         return
     wait = int(current_app.config.get("IDEMPOTENCY_WAIT_MS", DEFAULT_WAIT_MS))
-    previous = db.session.execute(
-        sa.select(
-            sa.func.current_setting("lock_timeout"),
-            sa.func.set_config("lock_timeout", f"{wait}ms", True),
-        )
-    ).scalar_one()
+    previous = db.session.execute(_SET_LOCK_TIMEOUT, {"lock_timeout": f"{wait}ms"}).scalar_one()
     yield
-    db.session.execute(sa.select(sa.func.set_config("lock_timeout", previous, True)))
+    db.session.execute(_RESTORE_LOCK_TIMEOUT, {"lock_timeout": previous})
+
+
+# Built once, as every claim runs both: the first returns the setting it replaces.
+_SET_LOCK_TIMEOUT = sa.select(
+    sa.func.current_setting("lock_timeout"),
+    sa.func.set_config("lock_timeout", sa.bindparam("lock_timeout", type_=sa.String), True),
+)
+_RESTORE_LOCK_TIMEOUT = sa.select(
+    sa.func.set_config("lock_timeout", sa.bindparam("lock_timeout", type_=sa.String), True)
+)
 
 
 def complete(claimed: Claim, *, status: int, body: dict[str, Any]) -> None:
     """Store the response given for a claimed key, in the same transaction."""
     db.session.execute(
-        sa.update(IdempotencyKey)
-        .where(IdempotencyKey.id == claimed.id)
-        .values(status=COMPLETED, response_status=status, response_body=body)
+        _COMPLETE, {"claimed_id": claimed.id, "given_status": status, "given_body": body}
     )
+
+
+_COMPLETE = (
+    sa.update(_KEYS)
+    .where(_KEYS.c.id == sa.bindparam("claimed_id"))
+    .values(
+        status=COMPLETED,
+        response_status=sa.bindparam("given_status"),
+        response_body=sa.bindparam("given_body", type_=_KEYS.c.response_body.type),
+    )
+)
 
 
 def purge_expired_keys(*, now: datetime) -> int:

@@ -213,6 +213,10 @@ class ReferralSchema(ma.Schema):
     history = ma.fields.List(ma.fields.Nested(HistorySchema))
 
 
+# One instance for every dump: building a schema copies each of its fields.
+_REFERRAL = ReferralSchema()
+
+
 def render_referral(shown: Any) -> dict[str, Any]:
     """Dump a referral (or a partner's view of one) to its JSON body."""
-    return ReferralSchema().dump(shown)
+    return _REFERRAL.dump(shown)
