@@ -75,6 +75,26 @@ class RollupKey:
         values = (self.kind, self.start, self.end, self.boroughs, self.ward)
         return [column == value for column, value in zip(KEY_COLUMNS, values, strict=True)]
 
+    def params(self) -> dict[str, Any]:
+        """Return the values of `_BY_KEY`'s parameters for this key."""
+        values = (self.kind, self.start, self.end, self.boroughs, self.ward)
+        return dict(zip(_KEY_PARAMS, values, strict=True))
+
+
+# Built once, as every statistics request reads its rollups by them.
+_KEY_PARAMS = tuple(f"key_{column.key}" for column in KEY_COLUMNS)
+_BY_KEY = [
+    column == sa.bindparam(name) for column, name in zip(KEY_COLUMNS, _KEY_PARAMS, strict=True)
+]
+_FRESH = sa.select(StatsRollup.id, StatsRollup.computed_at, StatsRollup.requested_at).where(
+    *_BY_KEY,
+    StatsRollup.computed_on == sa.bindparam("today"),
+    StatsRollup.computed_at >= sa.bindparam("fresh_since"),
+)
+_COUNTS = sa.select(StatsRollup.data, StatsRollup.computed_at).where(
+    StatsRollup.id == sa.bindparam("rollup_id")
+)
+
 
 @dataclass(frozen=True)
 class Stored:
@@ -112,11 +132,8 @@ class Rollups:
         if self.max_age <= timedelta(0):
             return None
         row = db.session.execute(
-            sa.select(StatsRollup.id, StatsRollup.computed_at, StatsRollup.requested_at).where(
-                *key.where(),
-                StatsRollup.computed_on == self.today,
-                StatsRollup.computed_at >= self.now - self.max_age,
-            )
+            _FRESH,
+            {**key.params(), "today": self.today, "fresh_since": self.now - self.max_age},
         ).first()
         if row is None:
             return None
@@ -127,11 +144,7 @@ class Rollups:
         """Return the fresh stored counts for `key`, or count them now (and store later)."""
         stored = self.stored(key)
         if stored is not None:
-            row = db.session.execute(
-                sa.select(StatsRollup.data, StatsRollup.computed_at).where(
-                    StatsRollup.id == stored.id
-                )
-            ).first()
+            row = db.session.execute(_COUNTS, {"rollup_id": stored.id}).first()
             if row is not None:
                 # Recounted since `stored` was read: the counts are as of the recount.
                 self.used[key] = Stored(stored.id, row.computed_at, stored.requested_at)
