@@ -39,23 +39,32 @@ class DueVisit:
         return getattr(self.youth, name)
 
 
+# Built once: every worklist page reads its rows' latest attempts with it.
+_RANKED_ATTEMPTS = (
+    sa.select(
+        Visit.id,
+        sa.func.row_number()
+        .over(partition_by=Visit.youth_id, order_by=(Visit.visited_at.desc(), Visit.id.desc()))
+        .label("rank"),
+    )
+    .where(
+        Visit.youth_id.in_(sa.bindparam("youth_ids", expanding=True)),
+        Visit.outcome != VisitOutcome.SEEN,
+    )
+    .subquery()
+)
+_LAST_ATTEMPTS = (
+    sa.select(Visit)
+    .join(_RANKED_ATTEMPTS, _RANKED_ATTEMPTS.c.id == Visit.id)
+    .where(_RANKED_ATTEMPTS.c.rank == 1)
+)
+
+
 def _last_attempts(youth_ids: list[int]) -> dict[int, Visit]:
     """Return each young person's latest visit that did not see them, in one query."""
     if not youth_ids:
         return {}
-    ranked = (
-        sa.select(
-            Visit.id,
-            sa.func.row_number()
-            .over(partition_by=Visit.youth_id, order_by=(Visit.visited_at.desc(), Visit.id.desc()))
-            .label("rank"),
-        )
-        .where(Visit.youth_id.in_(youth_ids), Visit.outcome != VisitOutcome.SEEN)
-        .subquery()
-    )
-    visits = db.session.scalars(
-        sa.select(Visit).join(ranked, ranked.c.id == Visit.id).where(ranked.c.rank == 1)
-    )
+    visits = db.session.scalars(_LAST_ATTEMPTS, {"youth_ids": youth_ids})
     return {visit.youth_id: visit for visit in visits}
 
 
