@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from config.reference import BOROUGH_CODES
 from sywc.database import upsert_insert
+from sywc.driver import DriverStatement
 from sywc.extensions import db
 from sywc.stats.models import StatsRollup
 from sywc.stats.period import Period, resolve_period
@@ -81,18 +82,23 @@ class RollupKey:
         return dict(zip(_KEY_PARAMS, values, strict=True))
 
 
-# Built once, as every statistics request reads its rollups by them.
+# Built once, and sent on the driver's cursor (`sywc.driver`), as every statistics
+# request reads its rollups by them.
 _KEY_PARAMS = tuple(f"key_{column.key}" for column in KEY_COLUMNS)
 _BY_KEY = [
     column == sa.bindparam(name) for column, name in zip(KEY_COLUMNS, _KEY_PARAMS, strict=True)
 ]
-_FRESH = sa.select(StatsRollup.id, StatsRollup.computed_at, StatsRollup.requested_at).where(
-    *_BY_KEY,
-    StatsRollup.computed_on == sa.bindparam("today"),
-    StatsRollup.computed_at >= sa.bindparam("fresh_since"),
+_FRESH = DriverStatement(
+    sa.select(StatsRollup.id, StatsRollup.computed_at, StatsRollup.requested_at).where(
+        *_BY_KEY,
+        StatsRollup.computed_on == sa.bindparam("today"),
+        StatsRollup.computed_at >= sa.bindparam("fresh_since"),
+    )
 )
-_COUNTS = sa.select(StatsRollup.data, StatsRollup.computed_at).where(
-    StatsRollup.id == sa.bindparam("rollup_id")
+_COUNTS = DriverStatement(
+    sa.select(StatsRollup.data, StatsRollup.computed_at).where(
+        StatsRollup.id == sa.bindparam("rollup_id")
+    )
 )
 
 
@@ -131,24 +137,26 @@ class Rollups:
             return self.used[key]
         if self.max_age <= timedelta(0):
             return None
-        row = db.session.execute(
-            _FRESH,
+        row = _FRESH.first(
+            db.session.connection(),
             {**key.params(), "today": self.today, "fresh_since": self.now - self.max_age},
-        ).first()
+        )
         if row is None:
             return None
-        stored = self.used[key] = Stored(row.id, row.computed_at, row.requested_at)
+        rollup_id, computed_at, requested_at = row
+        stored = self.used[key] = Stored(rollup_id, computed_at, requested_at)
         return stored
 
     def tally(self, key: RollupKey, count: Tallier, ctx: Any) -> Tally:
         """Return the fresh stored counts for `key`, or count them now (and store later)."""
         stored = self.stored(key)
         if stored is not None:
-            row = db.session.execute(_COUNTS, {"rollup_id": stored.id}).first()
+            row = _COUNTS.first(db.session.connection(), {"rollup_id": stored.id})
             if row is not None:
+                data, computed_at = row
                 # Recounted since `stored` was read: the counts are as of the recount.
-                self.used[key] = Stored(stored.id, row.computed_at, stored.requested_at)
-                return dict(row.data)
+                self.used[key] = Stored(stored.id, computed_at, stored.requested_at)
+                return dict(data)
             del self.used[key]  # forgotten meanwhile by the scheduler: count it
         if not self.snapshot_taken:
             consistent_snapshot()
