@@ -72,14 +72,16 @@ class RollupKey:
     def period(self) -> Period:
         return Period(self.start, self.end, self.start, self.end, snapped=False)
 
+    def values(self) -> tuple[Any, ...]:
+        """Return the key's values in the order of `KEY_COLUMNS`."""
+        return (self.kind, self.start, self.end, self.boroughs, self.ward)
+
     def where(self) -> list[Any]:
-        values = (self.kind, self.start, self.end, self.boroughs, self.ward)
-        return [column == value for column, value in zip(KEY_COLUMNS, values, strict=True)]
+        return [column == value for column, value in zip(KEY_COLUMNS, self.values(), strict=True)]
 
     def params(self) -> dict[str, Any]:
         """Return the values of `_BY_KEY`'s parameters for this key."""
-        values = (self.kind, self.start, self.end, self.boroughs, self.ward)
-        return dict(zip(_KEY_PARAMS, values, strict=True))
+        return dict(zip(_KEY_PARAMS, self.values(), strict=True))
 
 
 # Built once, and sent on the driver's cursor (`sywc.driver`), as every statistics
