@@ -79,6 +79,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class WithoutQueryStrings(logging.Filter):
+    """Cut the query string out of the request lines of the development server.
+
+    `flask run` (and so `make run`) logs each request as werkzeug sees it, query string
+    and all; the app's own access line already gives its path, status and request id.
+    """
+
+    _QUERY = re.compile(r"\?[^\s\"]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self._QUERY.sub("", arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        record.msg = self._QUERY.sub("", record.msg) if isinstance(record.msg, str) else record.msg
+        return True
+
+
+_WITHOUT_QUERY_STRINGS = WithoutQueryStrings()
+
+
 def configure_logging(app: Flask) -> None:
     """Send the app's logs to stderr as JSON lines."""
     handler = logging.StreamHandler(sys.stderr)
@@ -87,6 +108,9 @@ def configure_logging(app: Flask) -> None:
     root.handlers[:] = [handler]
     root.setLevel(app.config["LOG_LEVEL"])
     root.propagate = False
+    development_server = logging.getLogger("werkzeug")
+    if _WITHOUT_QUERY_STRINGS not in development_server.filters:
+        development_server.addFilter(_WITHOUT_QUERY_STRINGS)
 
 
 def assign_request_id() -> None:

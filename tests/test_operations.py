@@ -6,9 +6,13 @@ import json
 import logging
 import sqlite3
 import sys
+import threading
+import urllib.error
+import urllib.request
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.serving import make_server
 
 from config.settings import ConfigurationError, load_settings
 from sywc import create_app
@@ -63,6 +67,24 @@ def test_access_log_is_json_without_query_strings(app, client, admin, caplog):
     assert line["status"] == 200
     assert line["request_id"] == "log-check-1"
     assert "role=officer" not in json.dumps(line)
+
+
+def test_the_development_server_logs_requests_without_their_query_strings(app, caplog):
+    server = make_server("127.0.0.1", 0, app)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        with caplog.at_level(logging.INFO, logger="werkzeug"):
+            url = f"http://127.0.0.1:{server.server_port}/api/v1/youths?q=Jordan+Examplewood"
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(url, timeout=10)
+            assert refused.value.code == 401
+    finally:
+        server.shutdown()
+        serving.join(timeout=10)
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("GET /api/v1/youths HTTP/1.1" in line for line in lines), lines
+    assert not any("Examplewood" in line or "q=" in line for line in lines), lines
 
 
 def test_statement_errors_never_quote_their_values(app):
