@@ -40,8 +40,11 @@ def resolve_alerts(
 ) -> int:
     """Resolve the unresolved alerts of these types for one subject; never commits."""
     types = list(types)
+    # A bulk UPDATE of no loaded entity (synchronize_session=False): on the session's
+    # connection, after the session's own pending changes, it skips the ORM's bulk path.
+    db.session.flush()
     resolved = affected(
-        db.session.execute(
+        db.session.connection().execute(
             _RESOLVE,
             {
                 "of_type": subject_type,
