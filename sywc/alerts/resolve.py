@@ -31,7 +31,6 @@ _RESOLVE = (
         resolved_at=sa.bindparam("resolved_now", type_=UTCDateTime()),
         resolution=sa.bindparam("resolved_by"),
     )
-    .execution_options(synchronize_session=False)
 )
 
 
@@ -40,8 +39,9 @@ def resolve_alerts(
 ) -> int:
     """Resolve the unresolved alerts of these types for one subject; never commits."""
     types = list(types)
-    # A bulk UPDATE of no loaded entity (synchronize_session=False): on the session's
-    # connection, after the session's own pending changes, it skips the ORM's bulk path.
+    # No alert is loaded here, so there is nothing in the session to keep in step: the
+    # UPDATE goes on the session's connection, after the session's own pending changes,
+    # past the ORM's bulk-update path.
     db.session.flush()
     resolved = affected(
         db.session.connection().execute(
