@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -15,7 +16,11 @@ from sywc.audit.service import verify_chain
 from sywc.extensions import db
 from tests import factories
 from tests.benchmarks.ceiling import append_chain_events
-from tests.benchmarks.ceiling_app import add_ceiling_route
+from tests.benchmarks.ceiling_app import (
+    UNCHAINED_EVENTS,
+    add_ceiling_route,
+    create_unchained_events,
+)
 from tests.conftest import Account, assert_problem, audit_actions
 
 
@@ -63,6 +68,73 @@ def test_the_ceiling_route_asks_for_a_token_and_the_cohort_read_permission(
 
     assert_problem(client.get(path), 401)
     assert_problem(client.get(path, headers=board_member.headers), 403)
+    assert audit_actions(app, action="youth_viewed") == []
+
+
+@pytest.fixture
+def unchained_events(app: Flask) -> Iterator[None]:
+    """The unchained copy of the trail's table, for one test (the database outlives it)."""
+    with app.app_context(), db.engine.begin() as connection:
+        create_unchained_events(connection)
+        create_unchained_events(connection)  # a second call finds it and leaves it be
+    yield
+    with app.app_context(), db.engine.begin() as connection:
+        connection.exec_driver_sql(f"DROP TABLE {UNCHAINED_EVENTS}")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.usefixtures("unchained_events")
+def test_the_unchained_mode_writes_the_same_event_to_the_copy_and_not_to_the_chain(
+    app: Flask, client: FlaskClient, make_user: Callable[..., Account]
+) -> None:
+    with app.app_context():
+        youth_id = factories.youth().id
+        db.session.commit()
+    add_ceiling_route(app, _spec(youth_id))
+    officer = make_user("officer", "MPS")
+
+    response = client.get(
+        f"/bench/ceiling/youths/{youth_id}?audit=unchained", headers=officer.headers
+    )
+
+    assert response.status_code == 200
+    assert audit_actions(app, action="youth_viewed") == []
+    with app.app_context():
+        copied = db.session.execute(
+            sa.text(
+                f"SELECT id, action, record_type, record_id, actor_type, actor_id, role, "
+                f"agency, request_id FROM {UNCHAINED_EVENTS}"
+            )
+        ).all()
+        chain = verify_chain()
+    assert [tuple(row) for row in copied] == [
+        (
+            1,
+            "youth_viewed",
+            "youth",
+            str(youth_id),
+            "user",
+            officer.id,
+            "officer",
+            "MPS",
+            response.headers["X-Request-ID"],
+        )
+    ]
+    assert chain.ok, chain
+
+
+def test_an_unknown_audit_mode_is_refused_before_anything_is_read_or_written(
+    app: Flask, client: FlaskClient, make_user: Callable[..., Account]
+) -> None:
+    with app.app_context():
+        youth_id = factories.youth().id
+        db.session.commit()
+    add_ceiling_route(app, _spec(youth_id))
+    officer = make_user("officer", "MPS")
+
+    response = client.get(f"/bench/ceiling/youths/{youth_id}?audit=1", headers=officer.headers)
+
+    assert_problem(response, 422, field="audit")
     assert audit_actions(app, action="youth_viewed") == []
 
 

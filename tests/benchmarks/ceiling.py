@@ -2,7 +2,7 @@
 
 `python -m tests.benchmarks.ceiling --scale 100000 --spec bench-results/floor-spec-100000.json`
 
-Drives four servers in turn, under the same gunicorn settings and load, against a
+Drives five servers in turn, under the same gunicorn settings and load, against a
 database a run of `tests.benchmarks.run --keep-db` left behind, with the floor's spec
 that run wrote:
 
@@ -10,9 +10,11 @@ that run wrote:
 - the ceiling route (`tests.benchmarks.ceiling_app`) with its audit event: what is left
   when the record's own code is as thin as the floor's;
 - the ceiling route without the audit event;
+- the ceiling route writing its event without the chain, to a copy of the trail's table
+  that the run makes in the benchmark database (`bench_unchained_events`);
 - the minimal Flask floor's read of the same rows.
 
-Each round measures all four back to back; the table shows each one's median
+Each round measures all five back to back; the table shows each one's median
 throughput and its ratio to the floor's.
 
 Then the audit chain's own ceiling: `--chain-connections` processes append events
@@ -41,6 +43,7 @@ import sqlalchemy as sa
 
 from sywc import clock
 from sywc.audit.service import _APPEND_EVENT_PG, _hash_parts
+from tests.benchmarks.ceiling_app import create_unchained_events
 from tests.benchmarks.common import app_environment, conninfo, database_url, gunicorn, say
 from tests.benchmarks.loadgen import run_load
 from tests.benchmarks.phases import db_name
@@ -61,6 +64,13 @@ VARIANTS = (
         "ceiling route, no audit event",
         "tests.benchmarks.ceiling_app:served()",
         "/bench/ceiling/youths/$youth_id?audit=0",
+        True,
+    ),
+    (
+        "ceiling_unchained",
+        "ceiling route, event not chained",
+        "tests.benchmarks.ceiling_app:served()",
+        "/bench/ceiling/youths/$youth_id?audit=unchained",
         True,
     ),
     ("floor", "minimal Flask floor", "tests.benchmarks.floor_app:app", None, False),
@@ -91,6 +101,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     env = app_environment(url, FLOOR_SPEC=str(args.spec.resolve()))
     fixture = load_fixture(conninfo(url))
     record = next(s for s in SCENARIOS if s.name == "youth_record")
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    with engine.begin() as connection:
+        create_unchained_events(connection)
+    engine.dispose()
     runs: dict[str, list[float]] = {name: [] for name, *_ in VARIANTS}
     log = args.spec.parent / f"gunicorn-ceiling-{args.scale}.log"
     for round_number in range(1, args.rounds + 1):
