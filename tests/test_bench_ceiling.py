@@ -30,6 +30,15 @@ def _spec(captured_id: int) -> dict[str, Any]:
     return {"reads": {"youth_record": {"youth_id": captured_id, "statements": [statement]}}}
 
 
+def _ceiling_over_one_youth(app: Flask) -> int:
+    """Add the ceiling route, its spec captured on one new young person; return their id."""
+    with app.app_context():
+        youth_id = factories.youth().id
+        db.session.commit()
+    add_ceiling_route(app, _spec(youth_id))
+    return youth_id
+
+
 @pytest.mark.postgres_only
 def test_the_ceiling_route_reads_the_record_asked_for_and_audits_it_unless_told_not_to(
     app: Flask, client: FlaskClient, make_user: Callable[..., Account]
@@ -59,10 +68,7 @@ def test_the_ceiling_route_reads_the_record_asked_for_and_audits_it_unless_told_
 def test_the_ceiling_route_asks_for_a_token_and_the_cohort_read_permission(
     app: Flask, client: FlaskClient, make_user: Callable[..., Account]
 ) -> None:
-    with app.app_context():
-        youth_id = factories.youth().id
-        db.session.commit()
-    add_ceiling_route(app, _spec(youth_id))
+    youth_id = _ceiling_over_one_youth(app)
     board_member = make_user("board_member")
     path = f"/bench/ceiling/youths/{youth_id}"
 
@@ -87,10 +93,7 @@ def unchained_events(app: Flask) -> Iterator[None]:
 def test_the_unchained_mode_writes_the_same_event_to_the_copy_and_not_to_the_chain(
     app: Flask, client: FlaskClient, make_user: Callable[..., Account]
 ) -> None:
-    with app.app_context():
-        youth_id = factories.youth().id
-        db.session.commit()
-    add_ceiling_route(app, _spec(youth_id))
+    youth_id = _ceiling_over_one_youth(app)
     officer = make_user("officer", "MPS")
 
     response = client.get(
@@ -126,10 +129,7 @@ def test_the_unchained_mode_writes_the_same_event_to_the_copy_and_not_to_the_cha
 def test_an_unknown_audit_mode_is_refused_before_anything_is_read_or_written(
     app: Flask, client: FlaskClient, make_user: Callable[..., Account]
 ) -> None:
-    with app.app_context():
-        youth_id = factories.youth().id
-        db.session.commit()
-    add_ceiling_route(app, _spec(youth_id))
+    youth_id = _ceiling_over_one_youth(app)
     officer = make_user("officer", "MPS")
 
     response = client.get(f"/bench/ceiling/youths/{youth_id}?audit=1", headers=officer.headers)
