@@ -16,8 +16,10 @@ a slow statement never stalls another worker's requests. The environment tunes i
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
+from typing import Any
 
 
 def _int(name: str, default: int) -> int:
@@ -58,3 +60,15 @@ if os.environ.get("GUNICORN_ACCESS_LOG", "").lower() == "json":
 else:
     accesslog = None
 proc_name = "sywc"
+
+
+def post_worker_init(_worker: Any) -> None:
+    """Keep the collector off what the worker's import of the app left for good.
+
+    The modules, mappers, schemas and routes (some 160,000 objects) live as long as the
+    worker; without this the first full collection walks them all, a pause of 0.2 to 0.4
+    seconds in each new worker under load, and every later one walks them again. What is
+    already garbage is collected first, so nothing dead is kept.
+    """
+    gc.collect()
+    gc.freeze()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
+import runpy
 import sqlite3
 import sys
 import threading
 import urllib.error
 import urllib.request
+import weakref
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -135,3 +139,23 @@ def test_other_errors_are_logged_whole():
     assert (
         "ValueError: an ordinary message" in json.loads(JsonFormatter().format(record))["exception"]
     )
+
+
+def test_a_gunicorn_worker_freezes_what_its_import_left_after_collecting_the_garbage():
+    settings = runpy.run_path(str(Path(__file__).parent.parent / "config" / "gunicorn.conf.py"))
+
+    class Cycle:
+        pass
+
+    dead = Cycle()
+    dead.me = dead  # type: ignore[attr-defined]
+    gone = weakref.ref(dead)
+    del dead
+    gc.unfreeze()
+    try:
+        settings["post_worker_init"](None)
+        assert gone() is None  # collected, not frozen
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
+    assert gc.get_freeze_count() == 0
