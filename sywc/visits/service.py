@@ -69,7 +69,7 @@ def record_visit(
         raise Conflict("The record is closed; a closed record is not visited.")
     if data["visited_at"] > now + CLOCK_SKEW:
         raise ValidationFailed.field("visited_at", "Must not be in the future.")
-    check_visiting_officers(data["officer_ids"], borough=youth.borough)
+    check_visiting_officers(data["officer_ids"], borough=youth.borough, recorded_by=principal)
     visit = Visit(
         youth_id=youth.id,
         visited_at=data["visited_at"],

@@ -154,6 +154,21 @@ def test_visiting_officers_must_be_active_officers_of_the_borough(
     assert row_counts(app) == before
 
 
+def test_an_officer_recording_their_own_visit_is_not_looked_up_again(
+    client, frozen, officer, make_user, count_statements
+):
+    youth = create_youth(client, officer)
+    with count_statements() as alone:
+        assert _visit(client, officer, youth["id"]).status_code == 201
+    assert not [s for s in alone.statements if "FROM users" in s]
+    colleague = make_user("officer", "IGXU")
+    with count_statements() as joint:
+        response = _visit(client, officer, youth["id"], officer_ids=[officer.id, colleague.id])
+    assert response.status_code == 201
+    [lookup] = [s for s in joint.statements if "FROM users" in s]
+    assert "user_boroughs" in lookup
+
+
 def test_visit_list_is_newest_first_filterable_and_audited(app, client, frozen, officer):
     youth = create_youth(client, officer)
     for hours, outcome in ((5, "seen"), (1, "refused"), (3, "not_home")):

@@ -77,10 +77,31 @@ def check_lead_officer(officer_id: int | None, *, agency: str, borough: str) -> 
         raise ValidationFailed.field("lead_officer_id", f"Not an officer of {agency}.")
 
 
-def check_visiting_officers(officer_ids: list[int], *, borough: str) -> None:
-    """Every officer named on a visit is an active officer working in the borough."""
-    found = _working_officers(officer_ids, borough)
-    missing = [i for i in officer_ids if i not in found]
+def _vouches_for_self(principal: Principal, officer_id: int, borough: str) -> bool:
+    """Tell whether the caller is `officer_id`, an officer working in `borough`.
+
+    Their session was checked on this request against an active account, and a change of
+    role, agency or boroughs ends it, so the token's claims are what the database holds.
+    """
+    return (
+        not principal.is_partner
+        and principal.id == officer_id
+        and principal.role in AGENCY_ROLES
+        and borough in principal.boroughs
+    )
+
+
+def check_visiting_officers(
+    officer_ids: list[int], *, borough: str, recorded_by: Principal
+) -> None:
+    """Every officer named on a visit is an active officer working in the borough.
+
+    The officer recording the visit answers for themself; only the others named are
+    looked up (none, when officers record their own visits, as they mostly do).
+    """
+    others = [i for i in officer_ids if not _vouches_for_self(recorded_by, i, borough)]
+    found = _working_officers(others, borough) if others else {}
+    missing = [i for i in others if i not in found]
     if missing:
         raise ValidationFailed.field(
             "officer_ids",
