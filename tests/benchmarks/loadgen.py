@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import random
+import statistics
 import time
 import traceback
 from collections import Counter
@@ -144,8 +145,13 @@ def run_load(
     warmup: float,
     max_requests: int,
     seed: int = 1,
+    keep_latencies: bool = False,
 ) -> dict[str, Any]:
-    """Drive `workload` with `clients` processes; return throughput, latency and errors."""
+    """Drive `workload` with `clients` processes; return throughput, latency and errors.
+
+    With `keep_latencies` the summary also holds every latency (`latencies`, in ms), so
+    several runs can be pooled by `combine`.
+    """
     ctx = multiprocessing.get_context("fork")
     barrier = ctx.Barrier(clients)
     queue = ctx.Queue()
@@ -180,4 +186,41 @@ def run_load(
     summary["statuses"] = dict(statuses)
     summary["error_samples"] = [s for r in results for s in r["samples"]][:MAX_ERROR_SAMPLES]
     summary["clients"] = clients
+    if keep_latencies:
+        summary["latencies"] = latencies
     return summary
+
+
+def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pool runs of one workload made with `keep_latencies`: percentiles over every
+    latency, throughput over the windows' total time, and each run's own figures in
+    `rounds`. The latencies are not kept."""
+    latencies = [value for run in runs for value in run["latencies"]]
+    summary = summarize(
+        latencies,
+        wall_seconds=sum(run["seconds"] for run in runs),
+        errors=sum(run["errors"] for run in runs),
+    )
+    statuses: Counter[str] = Counter()
+    for run in runs:
+        statuses.update(run["statuses"])
+    summary["statuses"] = dict(statuses)
+    summary["error_samples"] = [s for run in runs for s in run["error_samples"]][:MAX_ERROR_SAMPLES]
+    summary["clients"] = runs[0]["clients"]
+    summary["rounds"] = [
+        {key: run[key] for key in ("requests", "rps", "p50_ms", "p95_ms", "errors")} for run in runs
+    ]
+    return summary
+
+
+def paired_ratio(runs: list[dict[str, Any]], floors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The throughput ratio of runs each measured straight before its floor's: the median
+    of the rounds' ratios, so one round that met a checkpoint does not decide it."""
+    ratios = [
+        run["rps"] / floor["rps"]
+        for run, floor in zip(runs, floors, strict=True)
+        if run.get("rps") and floor.get("rps")
+    ]
+    if not ratios:
+        return {"median": None, "rounds": []}
+    return {"median": statistics.median(ratios), "rounds": [round(r, 3) for r in ratios]}

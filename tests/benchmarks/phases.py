@@ -25,7 +25,7 @@ from tests.benchmarks.common import (
     say,
 )
 from tests.benchmarks.floor_app import FLOOR_AUDIT_DDL
-from tests.benchmarks.loadgen import run_load
+from tests.benchmarks.loadgen import combine, paired_ratio, run_load
 from tests.benchmarks.scenarios import (
     SCENARIOS,
     Fixture,
@@ -131,11 +131,13 @@ def measure_endpoints(
     dsn: str,
     endpoints: dict[str, Any],
 ) -> None:
-    """Drive each endpoint the API has, then its Flask floor straight after.
+    """Drive each endpoint the API has, then its Flask floor straight after, `--rounds`
+    times over.
 
     Both servers stay up for the whole phase and each pair is measured back to back, so
     a ratio compares two runs under the same conditions of the machine (a checkpoint, a
-    neighbour's load), not two halves of the phase minutes apart.
+    neighbour's load), not two halves of the phase minutes apart. The endpoint's ratio
+    is the median of its rounds' ratios; its latencies are pooled over the rounds.
     """
     log = args.out / f"gunicorn-api-{n}.log"
     with gunicorn("wsgi:app", env, workers=args.workers, log=log) as server:
@@ -150,17 +152,28 @@ def measure_endpoints(
         with _floor_server(n, floor_spec, args, env, dsn) as floor:
             for scenario in runnable:
                 token = login(server.port, scenario.user) if scenario.user else None
-                say(f"{n:,}: API {scenario.name}")
-                offset = log_size(log)
-                measured = _load(server.port, workload(scenario, fixture, token, floor=False), args)
-                measured["server_exceptions"] = exceptions_since(log, offset)
-                endpoints[scenario.name]["app"] = measured
-                if scenario.kind in report.READ_KINDS and scenario.name not in floor_spec["reads"]:
-                    continue
-                say(f"{n:,}: Flask floor {scenario.name}")
-                endpoints[scenario.name]["flask_floor"] = _load(
-                    floor.port, workload(scenario, fixture, None, floor=True), args
+                has_floor = not (
+                    scenario.kind in report.READ_KINDS and scenario.name not in floor_spec["reads"]
                 )
+                runs, floors = [], []
+                offset = log_size(log)
+                for number in range(1, args.rounds + 1):
+                    of = f" (round {number} of {args.rounds})" if args.rounds > 1 else ""
+                    say(f"{n:,}: API {scenario.name}{of}")
+                    runs.append(
+                        _load(server.port, workload(scenario, fixture, token, floor=False), args)
+                    )
+                    if has_floor:
+                        say(f"{n:,}: Flask floor {scenario.name}{of}")
+                        floors.append(
+                            _load(floor.port, workload(scenario, fixture, None, floor=True), args)
+                        )
+                entry = endpoints[scenario.name]
+                entry["app"] = combine(runs)
+                entry["app"]["server_exceptions"] = exceptions_since(log, offset)
+                if floors:
+                    entry["flask_floor"] = combine(floors)
+                    entry["floor_ratio"] = paired_ratio(runs, floors)
 
 
 def _load(port: int, load: Any, args: argparse.Namespace) -> dict[str, Any]:
@@ -171,6 +184,7 @@ def _load(port: int, load: Any, args: argparse.Namespace) -> dict[str, Any]:
         duration=args.duration,
         warmup=args.warmup,
         max_requests=args.max_requests,
+        keep_latencies=True,
     )
 
 

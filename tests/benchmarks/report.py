@@ -26,6 +26,33 @@ def _x(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
+def _rounds(meta: dict[str, Any]) -> str:
+    rounds = meta.get("rounds", 1)
+    each = f"{meta['warmup']} s warm-up and {meta['duration']} s measured on the endpoint"
+    if rounds == 1:
+        return f"{each}, then the same on its floor"
+    return (
+        f"{rounds} rounds per endpoint, each {each}, then the same on its floor; the "
+        "ratio to the floor is the median of the rounds' ratios"
+    )
+
+
+def floor_ratio(e: dict[str, Any]) -> float | None:
+    """An endpoint's throughput over its Flask floor's: the median of the rounds' ratios
+    when it was measured in rounds, else the ratio of the one run's."""
+    if "floor_ratio" in e:
+        return e["floor_ratio"]["median"]
+    return _ratio((e.get("app") or {}).get("rps"), (e.get("flask_floor") or {}).get("rps"))
+
+
+def _floor_ratio_text(e: dict[str, Any]) -> str:
+    text = _x(floor_ratio(e))
+    rounds = (e.get("floor_ratio") or {}).get("rounds") or []
+    if len(rounds) > 1:
+        text += f" ({min(rounds):.2f} to {max(rounds):.2f})"
+    return text
+
+
 def header(meta: dict[str, Any]) -> str:
     m = meta["machine"]
     pg = ", ".join(f"{k}={v}" for k, v in m["postgresql_settings"].items())
@@ -36,8 +63,8 @@ def header(meta: dict[str, Any]) -> str:
             f"- Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, {m['os']}",
             f"- PostgreSQL {m['postgresql']} ({pg}); Python {m['python']}",
             f"- gunicorn sync workers: {meta['workers']}; load clients: {meta['clients']} "
-            f"processes on the same machine; {meta['duration']} s per endpoint after "
-            f"{meta['warmup']} s warm-up; SQL replay {meta['replay_seconds']} s per endpoint",
+            f"processes on the same machine; {_rounds(meta)}; "
+            f"SQL replay {meta['replay_seconds']} s per endpoint",
             f"- Command: `{meta['command']}`",
             "- Floors: *Flask floor* = `tests/benchmarks/floor_app.py` under the same gunicorn "
             "settings, measured straight after its endpoint (reads run the endpoint's own "
@@ -118,7 +145,7 @@ def _endpoint_table(result: dict[str, Any]) -> str:
             f"| {e['label']} | {_n(app.get('rps'))} | {_n(app.get('p50_ms'))} | "
             f"{_n(app.get('p95_ms'))} | {_n(app.get('p99_ms'))} | {_n(app.get('errors'), 0)} | "
             f"{_n(floor.get('rps'))} | {_n(floor.get('p50_ms'))} | "
-            f"{_x(_ratio(app.get('rps'), floor.get('rps')))} | {_n(sql.get('p50_ms'), 2)} | "
+            f"{_floor_ratio_text(e)} | {_n(sql.get('p50_ms'), 2)} | "
             f"{_n(sql.get('statements'), 0)} | {_x(_ratio(app.get('p50_ms'), sql.get('p50_ms')))} |"
         )
     return "\n".join([head, *rows])
@@ -170,7 +197,7 @@ def targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for e in ref["endpoints"].values():
         if e.get("skipped") or e["kind"] == "baseline":
             continue
-        ratio = _ratio((e.get("app") or {}).get("rps"), (e.get("flask_floor") or {}).get("rps"))
+        ratio = floor_ratio(e)
         need = 0.5 if e["kind"] in READ_KINDS else 1 / 3
         verdicts.append(
             _verdict(

@@ -55,7 +55,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scales", help="comma-separated numbers of young people")
     parser.add_argument("--workers", type=int, default=cpus * 2 + 1, help="gunicorn sync workers")
     parser.add_argument("--clients", type=int, help="load generator processes (default: workers)")
-    parser.add_argument("--duration", type=float, help="measured seconds per endpoint")
+    parser.add_argument("--duration", type=float, help="measured seconds per endpoint and round")
+    parser.add_argument(
+        "--rounds", type=int, help="times each endpoint and its floor are measured in turn"
+    )
     parser.add_argument("--warmup", type=float, help="unmeasured seconds before each measure")
     parser.add_argument("--replay-seconds", type=float, help="bare-SQL replay per endpoint")
     parser.add_argument("--max-requests", type=int, default=200_000, help="per endpoint and run")
@@ -72,7 +75,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         else list(QUICK_SCALES if args.quick else FULL_SCALES)
     )
     args.clients = args.clients or args.workers
-    args.duration = args.duration or (8.0 if args.quick else 20.0)
+    args.duration = args.duration or (8.0 if args.quick else 10.0)
+    args.rounds = max(1, args.rounds or (1 if args.quick else 3))
     args.warmup = args.warmup if args.warmup is not None else (2.0 if args.quick else 3.0)
     args.replay_seconds = args.replay_seconds or (2.0 if args.quick else 5.0)
     args.scan_as_of = args.scan_as_of or (date.today() + timedelta(days=1)).isoformat()
@@ -145,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "workers": args.workers,
         "clients": args.clients,
         "duration": args.duration,
+        "rounds": args.rounds,
         "warmup": args.warmup,
         "replay_seconds": args.replay_seconds,
         "scales": args.scales,
