@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 import sqlalchemy as sa
@@ -117,9 +118,42 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
+# Every audited request hashes its event, so what does not vary is worked out once: each
+# key's canonical prefix, and where the id and the predecessor's hash fall among the keys.
+_KEY_PREFIXES = {key: f"{_canonical(key)}:" for key in _KEYS}
+_BEFORE_ID = _KEYS[: _KEYS.index("id")]
+_BETWEEN = _KEYS[_KEYS.index("id") + 1 : _KEYS.index("prev_hash")]
+_AFTER = _KEYS[_KEYS.index("prev_hash") + 1 :]
+
+
+def _canonical_value(value: Any) -> str:
+    """`_canonical(value)`, without building an encoder for the values most events hold.
+
+    A string, an integer, None or a boolean is written as `json.dumps` writes it alone
+    (ASCII-escaped strings, `repr` of integers); anything else (a list of ids, details, a
+    float, a subclass) goes through `_canonical` itself.
+    """
+    kind = type(value)
+    if kind is str:
+        return encode_basestring_ascii(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is bool:
+        return "true" if value else "false"
+    return _canonical(value)
+
+
 def event_hash(event_row: dict[str, Any]) -> str:
-    """Hash an event's content together with its predecessor's hash."""
-    return hashlib.sha256(_canonical(_content(event_row)).encode()).hexdigest()
+    """Hash an event's content together with its predecessor's hash.
+
+    The text hashed is the content as canonical JSON (keys sorted, no spaces, ASCII),
+    written key by key as `_canonical` would write the whole object.
+    """
+    content = _content(event_row)
+    text = "{" + ",".join(_KEY_PREFIXES[k] + _canonical_value(content[k]) for k in _KEYS) + "}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _hash_parts(event_row: dict[str, Any]) -> dict[str, str]:
@@ -129,14 +163,11 @@ def _hash_parts(event_row: dict[str, Any]) -> dict[str, str]:
     database can finish the hash once the chain lock has given it the id and predecessor.
     """
     content = _content(event_row)
-    pieces = {key: f"{_canonical(key)}:{_canonical(content[key])}" for key in _KEYS}
-    before_id = _KEYS[: _KEYS.index("id")]
-    between = _KEYS[_KEYS.index("id") + 1 : _KEYS.index("prev_hash")]
-    after = _KEYS[_KEYS.index("prev_hash") + 1 :]
+    pieces = {key: _KEY_PREFIXES[key] + _canonical_value(content[key]) for key in _KEYS}
     return {
-        "hash_head": "{" + "".join(pieces[k] + "," for k in before_id) + '"id":',
-        "hash_middle": "".join("," + pieces[k] for k in between) + ',"prev_hash":"',
-        "hash_tail": '"' + "".join("," + pieces[k] for k in after) + "}",
+        "hash_head": "{" + "".join(pieces[k] + "," for k in _BEFORE_ID) + '"id":',
+        "hash_middle": "".join("," + pieces[k] for k in _BETWEEN) + ',"prev_hash":"',
+        "hash_tail": '"' + "".join("," + pieces[k] for k in _AFTER) + "}",
     }
 
 

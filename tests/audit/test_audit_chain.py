@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import json
 import threading
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -249,14 +250,45 @@ def test_concurrent_writers_never_fork_the_chain(app):
     assert len(set(hashes)) == 80  # no two events share a predecessor: no fork
 
 
-def test_hash_parts_rebuild_the_text_event_hash_hashes():
-    """PostgreSQL finishes each hash from three pieces; they must give `event_hash`."""
-    row = {
+def _reference_hash(row: dict) -> str:
+    """The chain's hash as its definition states it: SHA-256 of the event's fields as
+    canonical JSON (keys sorted, no spaces, ASCII), the time in UTC to the microsecond."""
+    content = {key: row.get(key) for key in HASHED_FIELDS}
+    content["occurred_at"] = row["occurred_at"].isoformat(timespec="microseconds")
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+HASHED_FIELDS = (
+    "id",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "actor_label",
+    "role",
+    "agency",
+    "action",
+    "record_type",
+    "record_id",
+    "record_ids",
+    "details",
+    "request_id",
+    "client_address",
+    "prev_hash",
+)
+
+
+class _Label(str):
+    pass
+
+
+EVENT_ROWS = [
+    {  # a list page: ids, nested details with floats and None, awkward characters
         "id": 1234567,
-        "occurred_at": clock.utcnow(),
+        "occurred_at": datetime(2026, 11, 24, 6, 0, 0, 123456),
         "actor_type": "user",
         "actor_id": 7,
-        "actor_label": 'Zoë "Z" O\'Neil \\ ✓',
+        "actor_label": 'Zoë "Z" O\'Neil \\ ✓ \u2028 \x07',
         "role": "officer",
         "agency": "MPS",
         "action": "worklist_viewed",
@@ -267,11 +299,59 @@ def test_hash_parts_rebuild_the_text_event_hash_hashes():
         "request_id": "trace-1",
         "client_address": "10.0.0.1",
         "prev_hash": "ab" * 32,
-    }
+    },
+    {  # one record read by a partner system: most fields plain strings or None
+        "id": 1,
+        "occurred_at": datetime(2026, 1, 1),
+        "actor_type": "partner",
+        "actor_id": 2**40,
+        "actor_label": _Label("yot-system"),
+        "role": None,
+        "agency": "YOT",
+        "action": "youth_viewed",
+        "record_type": "youth",
+        "record_id": "5329",
+        "record_ids": None,
+        "details": {"ok": True, "failed": False, "count": 0, "ratio": float("1e-7")},
+        "request_id": None,
+        "client_address": None,
+        "prev_hash": "0" * 64,
+    },
+    {  # a scheduler event: no actor id, details of every JSON kind
+        "id": 99,
+        "occurred_at": datetime(2026, 6, 30, 23, 59, 59, 999999),
+        "actor_type": "system",
+        "actor_id": None,
+        "actor_label": "scheduler",
+        "role": None,
+        "agency": None,
+        "action": "alerts_scanned",
+        "record_type": None,
+        "record_id": None,
+        "record_ids": [],
+        "details": {"opened": [1, 2], "note": "", "nested": {"b": [{"d": 1, "c": None}]}},
+        "request_id": "",
+        "client_address": "::1",
+        "prev_hash": "f" * 64,
+    },
+]
+
+
+@pytest.mark.parametrize("row", EVENT_ROWS, ids=["list-page", "partner", "scheduler"])
+def test_event_hash_is_the_canonical_json_of_the_event(row):
+    """The verifier and the writers hash the text the chain's definition names, whatever
+    the values: a change here would break every chain already written."""
+    assert audit.event_hash(row) == _reference_hash(row)
+
+
+@pytest.mark.parametrize("row", EVENT_ROWS, ids=["list-page", "partner", "scheduler"])
+def test_hash_parts_rebuild_the_text_event_hash_hashes(row):
+    """PostgreSQL finishes each hash from three pieces; they must give `event_hash`."""
     parts = audit._hash_parts(row)
-    text = parts["hash_head"] + "1234567" + parts["hash_middle"] + "ab" * 32 + parts["hash_tail"]
-    assert json.loads(text)["id"] == 1234567
-    assert hashlib.sha256(text.encode()).hexdigest() == audit.event_hash(row)
+    text = parts["hash_head"] + str(row["id"]) + parts["hash_middle"]
+    text += row["prev_hash"] + parts["hash_tail"]
+    assert json.loads(text)["id"] == row["id"]
+    assert hashlib.sha256(text.encode()).hexdigest() == _reference_hash(row)
 
 
 @pytest.mark.postgres_only
