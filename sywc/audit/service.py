@@ -145,25 +145,30 @@ def _canonical_value(value: Any) -> str:
     return _canonical(value)
 
 
+def _pieces(event_row: Mapping[str, Any]) -> dict[str, str]:
+    """Each hashed field of an event as its canonical `"key":value` text, by key."""
+    content = _content(event_row)
+    return {key: _KEY_PREFIXES[key] + _canonical_value(content[key]) for key in _KEYS}
+
+
 def event_hash(event_row: Mapping[str, Any]) -> str:
     """Hash an event's content together with its predecessor's hash.
 
     The text hashed is the content as canonical JSON (keys sorted, no spaces, ASCII),
     written key by key as `_canonical` would write the whole object.
     """
-    content = _content(event_row)
-    text = "{" + ",".join(_KEY_PREFIXES[k] + _canonical_value(content[k]) for k in _KEYS) + "}"
+    pieces = _pieces(event_row)
+    text = "{" + ",".join(pieces[k] for k in _KEYS) + "}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _hash_parts(event_row: dict[str, Any]) -> dict[str, str]:
+def _hash_parts(event_row: Mapping[str, Any]) -> dict[str, str]:
     """Split an event's canonical text around its id and its predecessor's hash.
 
     `head + str(id) + middle + prev_hash + tail` is the text `event_hash` hashes, so the
     database can finish the hash once the chain lock has given it the id and predecessor.
     """
-    content = _content(event_row)
-    pieces = {key: _KEY_PREFIXES[key] + _canonical_value(content[key]) for key in _KEYS}
+    pieces = _pieces(event_row)
     return {
         "hash_head": "{" + "".join(pieces[k] + "," for k in _BEFORE_ID) + '"id":',
         "hash_middle": "".join("," + pieces[k] for k in _BETWEEN) + ',"prev_hash":"',
