@@ -132,6 +132,10 @@ class Settings:
             "STATS_REFRESH_MINUTES": _int("STATS_REFRESH_MINUTES", 60),
             "STATS_ROLLUP_MAX_AGE_MINUTES": _int("STATS_ROLLUP_MAX_AGE_MINUTES", 120),
             "STATS_ROLLUP_KEEP_DAYS": _int("STATS_ROLLUP_KEEP_DAYS", 7),
+            # The audit chain: how often the scheduler walks it whole, and how many events
+            # a request walks at most (some 4 s), on from the latest checkpoint past that.
+            "AUDIT_VERIFY_MINUTES": _int("AUDIT_VERIFY_MINUTES", 1440),
+            "AUDIT_VERIFY_LIVE_LIMIT": max(_int("AUDIT_VERIFY_LIVE_LIMIT", 100_000), 1),
             "TIMEZONE": _env("SYWC_TIMEZONE", "Europe/London"),
             # OpenAPI document and docs (flask-smorest).
             "API_TITLE": "sywc",

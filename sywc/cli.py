@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 
 import click
 from flask import Flask
@@ -12,6 +13,7 @@ from flask.cli import AppGroup
 from config.reference import BOROUGH_CODES
 from sywc import clock
 from sywc.audit import service as audit
+from sywc.audit import verification
 from sywc.demo.commands import demo_data_command
 from sywc.errors import SywcError
 from sywc.partners.commands import create_partner_command
@@ -99,9 +101,9 @@ def deactivate_user_command(username: str) -> None:
 
 @sywc_cli.command("audit-verify")
 def audit_verify_command() -> None:
-    """Verify the audit chain; exit 1 and name the first broken link if it is broken."""
-    result = audit.verify_chain()
-    click.echo(json.dumps(result.as_dict()))
+    """Walk the whole audit chain and record the walk; exit 1 naming the first broken link."""
+    result = verification.verify_and_record(limit=None, actor=CLI_ACTOR)
+    click.echo(json.dumps(result.as_dict(), default=datetime.isoformat))
     if not result.ok:
         sys.exit(1)
 

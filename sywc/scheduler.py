@@ -32,6 +32,7 @@ from sywc.alerts.jobs import finish_job_run, record_skipped_run, start_job_run
 from sywc.alerts.locks import scheduler_lock
 from sywc.alerts.models import JobRun
 from sywc.alerts.scheduled import scan_alerts_job
+from sywc.audit.scheduled import verify_audit_job
 from sywc.extensions import db
 from sywc.referrals.scheduled import purge_idempotency_keys_job
 from sywc.stats.scheduled import refresh_stats_job
@@ -52,7 +53,9 @@ class Job:
 ALERT_SCAN = Job("alerts_scan", scan_alerts_job)
 IDEMPOTENCY_PURGE = Job("idempotency_purge", purge_idempotency_keys_job)
 STATS_REFRESH = Job("stats_refresh", refresh_stats_job, interval="STATS_REFRESH_MINUTES")
-JOBS: tuple[Job, ...] = (ALERT_SCAN, IDEMPOTENCY_PURGE, STATS_REFRESH)
+# Last, so that at start the scan is not kept waiting behind a long walk.
+AUDIT_VERIFY = Job("audit_verify", verify_audit_job, interval="AUDIT_VERIFY_MINUTES")
+JOBS: tuple[Job, ...] = (ALERT_SCAN, IDEMPOTENCY_PURGE, STATS_REFRESH, AUDIT_VERIFY)
 
 
 def run_job(job: Job, *, now: datetime | None = None) -> JobRun:
@@ -130,7 +133,7 @@ def run_scheduler(app: Flask) -> None:
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """Run the scheduled jobs (alert scan, key purge, statistics) until stopped, beside the web."""
+    """Run the scheduled jobs (scan, key purge, statistics, audit walk) until stopped."""
     run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
 
 

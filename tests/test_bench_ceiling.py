@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from sywc.audit.service import verify_chain
+from sywc.audit.verification import verify_chain
 from sywc.extensions import db
 from tests import factories
 from tests.benchmarks.ceiling import append_chain_events

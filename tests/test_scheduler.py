@@ -200,6 +200,7 @@ def test_the_scheduler_runs_every_job_at_start_then_each_interval(app):
         "alerts_scan": timedelta(minutes=5),
         "idempotency_purge": timedelta(minutes=5),
         "stats_refresh": timedelta(minutes=45),
+        "audit_verify": timedelta(days=1),
     }
     assert all(job.next_run_time == NOW for job in jobs)
 

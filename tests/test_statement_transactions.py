@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from sywc import clock
 from sywc.audit import service as audit
+from sywc.audit import verification
 from sywc.audit.models import AuditEvent, AuditEventRecord
 from sywc.database import in_statement_transactions, statement_transactions
 from sywc.extensions import db
@@ -75,7 +76,7 @@ def test_a_read_commits_each_statement_and_a_change_runs_in_one_transaction(app,
     with app.app_context(), db.engine.connect() as conn:
         # The pool hands the next request a connection with transactions again.
         assert conn.connection.driver_connection.autocommit is False
-        assert audit.verify_chain().ok
+        assert verification.verify_chain().ok
 
 
 def test_only_postgresql_connections_commit_each_statement(app):
@@ -118,7 +119,7 @@ def test_several_events_are_appended_together_or_not_at_all(app, monkeypatch):
             )
         ).all()
         assert [tuple(link) for link in links] == [(events[1].id, "1"), (events[1].id, "2")]
-        assert audit.verify_chain().ok
+        assert verification.verify_chain().ok
 
 
 @pytest.mark.postgres_only

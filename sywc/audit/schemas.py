@@ -51,8 +51,56 @@ class AuditFilterArgs(PageArgs):
             raise ma.ValidationError("from must not be after to.", "from")
 
 
-class VerifySchema(ma.Schema):
+class WalkRecordSchema(ma.Schema):
+    verified_at = ma.fields.AwareDateTime()
     ok = ma.fields.Boolean()
-    checked = ma.fields.Integer()
+    through_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The last event this walk found good"}
+    )
     first_broken_id = ma.fields.Integer(allow_none=True)
     reason = ma.fields.String(allow_none=True)
+
+
+class CheckpointSchema(ma.Schema):
+    verified_at = ma.fields.AwareDateTime()
+    through_id = ma.fields.Integer()
+
+
+class VerifySchema(ma.Schema):
+    ok = ma.fields.Boolean(
+        metadata={"description": "No break in this walk, and none found by the latest whole walk"}
+    )
+    checked = ma.fields.Integer(metadata={"description": "Events this walk checked"})
+    first_broken_id = ma.fields.Integer(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    scope = ma.fields.String(
+        validate=validate.OneOf(["whole", "since_checkpoint"]),
+        metadata={
+            "description": "whole: from the first event; since_checkpoint: on from the "
+            "latest walk that found its events good, once the trail holds more events "
+            "than AUDIT_VERIFY_LIVE_LIMIT"
+        },
+    )
+    from_id = ma.fields.Integer(metadata={"description": "The first event this walk checked"})
+    through_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The last event this walk found good"}
+    )
+    complete = ma.fields.Boolean(
+        metadata={
+            "description": "False when the walk stopped at AUDIT_VERIFY_LIVE_LIMIT events "
+            "before the newest: ask again to carry on from through_id"
+        }
+    )
+    checkpoint = ma.fields.Nested(
+        CheckpointSchema,
+        allow_none=True,
+        metadata={"description": "The recorded walk this one carried on from"},
+    )
+    last_whole_walk = ma.fields.Nested(
+        WalkRecordSchema,
+        allow_none=True,
+        metadata={
+            "description": "The latest walk from the first event to the newest (the "
+            "scheduler makes one every AUDIT_VERIFY_MINUTES)"
+        },
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii
@@ -271,7 +271,7 @@ def _seal(session: Session) -> None:
         # Most requests: one statement takes the lock, reads the head and appends.
         item = pending[0]
         params = {**item, **_hash_parts(item)}
-        record_ids = _linked_ids(item)
+        record_ids = linked_ids(item)
         if record_ids:
             _APPEND_LINKED_EVENT_PG.run(connection, {**params, "linked_ids": record_ids})
         else:
@@ -314,7 +314,7 @@ def _append_hashed_here(
     return links
 
 
-def _linked_ids(item: Mapping[str, Any]) -> list[str]:
+def linked_ids(item: Mapping[str, Any]) -> list[str]:
     """An event about one record is found by its own indexed columns; only events naming
     several (a list page) need a row per record."""
     if not (item["record_type"] and item["record_ids"]):
@@ -323,7 +323,7 @@ def _linked_ids(item: Mapping[str, Any]) -> list[str]:
 
 
 def _links_of(event_id: int, item: dict[str, Any]) -> list[tuple[int, str, str]]:
-    return [(event_id, item["record_type"], rid) for rid in _linked_ids(item)]
+    return [(event_id, item["record_type"], rid) for rid in linked_ids(item)]
 
 
 def _link(connection: sa.Connection, links: list[tuple[int, str, str]]) -> None:
@@ -352,94 +352,6 @@ def install_session_hooks(session_class: type[Session]) -> None:
         event.listen(session_class, "after_rollback", _discard)
 
 
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    checked: int
-    first_broken_id: int | None = None
-    reason: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "checked": self.checked,
-            "first_broken_id": self.first_broken_id,
-            "reason": self.reason,
-        }
-
-
-def _chunks(session: Session, batch: int = 2000) -> Iterator[Sequence[sa.Row[Any]]]:
-    """Yield the trail in order, `batch` events at a time, as rows: the walk needs the
-    values only, and building an ORM object for each event had taken a third of it."""
-    after = 0
-    while True:
-        chunk = session.execute(
-            sa.select(*_EVENTS.columns)
-            .where(_EVENTS.c.id > after)
-            .order_by(_EVENTS.c.id)
-            .limit(batch)
-        ).all()
-        if not chunk:
-            return
-        yield chunk
-        after = chunk[-1].id
-
-
-_LINKS = AuditEventRecord.__table__.c
-
-
-def _links_between(session: Session, first: int, last: int) -> dict[int, set[tuple[str, str]]]:
-    """Return the links of the events numbered `first` to `last`, by event."""
-    links: dict[int, set[tuple[str, str]]] = {}
-    rows = session.execute(
-        sa.select(_LINKS.event_id, _LINKS.record_type, _LINKS.record_id).where(
-            _LINKS.event_id.between(first, last)
-        )
-    )
-    for event_id, record_type, record_id in rows:
-        links.setdefault(event_id, set()).add((record_type, record_id))
-    return links
-
-
-def _stray_link(session: Session, after: int) -> int | None:
-    """Return the event id of a link naming no event, if any. Links beyond the walked
-    events may belong to events appended since; each is committed with its event, so
-    one naming an event that exists now is not stray."""
-    event = sa.exists().where(AuditEvent.id == _LINKS.event_id)
-    return session.scalar(
-        sa.select(sa.func.min(_LINKS.event_id)).where(
-            sa.or_(_LINKS.event_id < 1, sa.and_(_LINKS.event_id > after, ~event))
-        )
-    )
-
-
-def verify_chain(*, session: Session | None = None) -> VerifyResult:
-    """Walk the whole trail in order and report the first broken link, if any: a gap,
-    a changed event, or an event whose record links are not the records it names."""
-    target = session or db.session()
-    expected_id, prev, checked = 1, GENESIS_HASH, 0
-    for chunk in _chunks(target):
-        links = _links_between(target, chunk[0].id, chunk[-1].id)
-        for row in chunk:
-            if row.id != expected_id:
-                return VerifyResult(False, checked, expected_id, "event missing from the sequence")
-            if row.prev_hash != prev:
-                return VerifyResult(False, checked, row.id, "previous hash does not match")
-            values = row._asdict()
-            if event_hash(values) != row.hash:
-                return VerifyResult(False, checked, row.id, "event content does not match its hash")
-            named = {(row.record_type, record_id) for record_id in _linked_ids(values)}
-            if links.pop(row.id, set()) != named:
-                return VerifyResult(
-                    False, checked, row.id, "record links do not match the records named"
-                )
-            prev, expected_id, checked = row.hash, row.id + 1, checked + 1
-    stray = _stray_link(target, after=expected_id - 1)
-    if stray is not None:
-        return VerifyResult(False, checked, stray, "a record link names no event")
-    return VerifyResult(True, checked)
-
-
 def list_events(*, filters: dict[str, Any], page: int, limit: int) -> Page:
     """List audit events for an auditor, newest first; the look is itself audited."""
     stmt = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
@@ -463,13 +375,5 @@ def list_events(*, filters: dict[str, Any], page: int, limit: int) -> Page:
         stmt = stmt.where(AuditEvent.occurred_at <= filters["to"])
     result = paginate(db.session(), stmt, page=page, limit=limit)
     record("audit_listed", details={"filters": {k: str(v) for k, v in filters.items()}})
-    db.session.commit()
-    return result
-
-
-def verify_and_record() -> VerifyResult:
-    """Verify the chain and record that it was verified, with the outcome."""
-    result = verify_chain()
-    record("audit_verified", details=result.as_dict())
     db.session.commit()
     return result

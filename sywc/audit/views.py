@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sywc.audit import service
+from flask import current_app
+
+from sywc.audit import service, verification
 from sywc.audit.schemas import AuditEventSchema, AuditFilterArgs, VerifySchema
 from sywc.http import page_schema, paged
 from sywc.openapi import SywcBlueprint
@@ -27,5 +29,12 @@ def list_events(page: int, limit: int, **filters: Any) -> Any:
 @blp.permission(Permission.AUDIT_READ)
 @blp.response(200, VerifySchema)
 def verify() -> Any:
-    """Check the whole chain; report the first broken link, if any."""
-    return service.verify_and_record().as_dict()
+    """Check the chain; report the first broken link, if any.
+
+    The whole trail is walked while it holds at most `AUDIT_VERIFY_LIVE_LIMIT` events;
+    past that, the walk carries on from the latest checkpoint (the last walk that found
+    its events good, such as the scheduler's daily whole walk) for at most that many
+    events, and the answer names the latest whole walk, whose break, if any, stands.
+    """
+    limit = int(current_app.config["AUDIT_VERIFY_LIVE_LIMIT"])
+    return verification.verify_and_record(limit=limit).as_dict()

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from sywc import clock
 from sywc.audit import service as audit
+from sywc.audit import verification
 from sywc.audit.models import AuditEvent, AuditEventRecord
 from sywc.extensions import db
 from tests.conftest import BACKEND, PASSWORD, assert_problem, audit_actions
@@ -99,12 +100,19 @@ def _tamper(app, sql: str) -> None:
 def test_a_tampered_event_is_found(app, client, runner, officer, auditor):
     _tamper(app, "UPDATE audit_events SET action = 'nothing_to_see' WHERE id = 2")
     result = _verify(client, auditor)
+    whole = result.pop("last_whole_walk")
     assert result == {
         "ok": False,
         "checked": 1,
         "first_broken_id": 2,
         "reason": "event content does not match its hash",
+        "scope": "whole",
+        "from_id": 1,
+        "through_id": 1,
+        "complete": True,
+        "checkpoint": None,
     }
+    assert (whole["ok"], whole["through_id"], whole["first_broken_id"]) == (False, 1, 2)
     cli = runner.invoke(args=["sywc", "audit-verify"])
     assert cli.exit_code == 1
     assert json.loads(cli.output)["first_broken_id"] == 2
@@ -180,14 +188,14 @@ def test_a_record_link_naming_no_event_is_found(app, client, admin, auditor, eve
 
 def test_links_of_events_appended_after_the_walk_are_not_stray(app, officer):
     with app.app_context():
-        walked = audit._chunks(db.session())
+        walked = verification._chunks(db.session())
         first = next(walked)
         audit.record("users_listed", record_type="user", record_ids=[officer.id])
         db.session.commit()
         newest = first[-1].id + 1
         assert _links(app, newest) == {("user", str(officer.id))}
-        assert audit._stray_link(db.session(), after=first[-1].id) is None
-        assert audit.verify_chain().ok
+        assert verification._stray_link(db.session(), after=first[-1].id) is None
+        assert verification.verify_chain().ok
 
 
 @pytest.mark.postgres_only
@@ -242,7 +250,7 @@ def test_concurrent_writers_never_fork_the_chain(app):
         thread.join()
     assert errors == []
     with app.app_context():
-        assert audit.verify_chain().ok
+        assert verification.verify_chain().ok
         ids = db.session.scalars(sa.select(AuditEvent.id).order_by(AuditEvent.id)).all()
         hashes = db.session.scalars(sa.select(AuditEvent.prev_hash)).all()
     assert len(ids) == 80
@@ -378,7 +386,7 @@ def test_one_event_is_appended_by_one_statement_several_by_two(app):
         for event in events:
             values = {c.key: getattr(event, c.key) for c in AuditEvent.__table__.columns}
             assert audit.event_hash(values) == event.hash
-        assert audit.verify_chain().ok
+        assert verification.verify_chain().ok
         # The function takes the service's own lock key.
         source = db.session.scalar(
             sa.text("SELECT prosrc FROM pg_proc WHERE proname = 'sywc_audit_chain_head'")
@@ -416,4 +424,4 @@ def test_an_event_naming_several_records_is_appended_with_its_links_in_one_state
         ).all()
         # Each record once, all pointing at the new event.
         assert [tuple(link) for link in links] == [(2, "youth", "1"), (2, "youth", "3")]
-        assert audit.verify_chain().ok
+        assert verification.verify_chain().ok

@@ -11,7 +11,7 @@ import pytest
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import NumberConverter
 
-from sywc.audit.service import verify_chain
+from sywc.audit.verification import verify_chain
 from sywc.extensions import db
 from sywc.permissions import ROLE_PERMISSIONS, Permission, Role
 from sywc.security import declared_permission

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sywc import clock
-from sywc.audit.service import verify_chain
+from sywc.audit.verification import verify_chain
 from sywc.extensions import db
 from tests.conftest import audit_actions
 from tests.youths.helpers import create_youth

@@ -1,0 +1,306 @@
+"""Verify the audit chain: a whole walk, or a bounded walk on from the last checkpoint.
+
+A walk goes through the events in id order and checks that no id is missing, that each
+event names its predecessor's hash, that its content hashes to its own hash, and that
+its record links are exactly the records it names. Every walk is recorded as an
+`audit_verified` event, itself in the chain, with the last event it found good and that
+event's hash: a checkpoint.
+
+The whole trail outgrows a request: at some 24,000 events a second, gunicorn's timeout
+would stop a walk near 700,000 events. So the scheduler walks the whole trail every
+`AUDIT_VERIFY_MINUTES` (a day), as `flask sywc audit-verify` does when asked, and a
+request walks the whole trail only while it holds at most `AUDIT_VERIFY_LIVE_LIMIT`
+events. Past that, a request starts at the latest checkpoint, after checking that the
+checkpoint's event still has the hash that was found good, and walks at most that many
+events on; the next request carries on from where it stopped. Its answer names the
+checkpoint it started from and the latest whole walk, and is not ok while that walk's
+break stands: a change to an event behind the checkpoint is found by the next whole walk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from sywc import clock
+from sywc.audit.models import AuditEvent, AuditEventRecord
+from sywc.audit.service import GENESIS_HASH, Actor, event_hash, linked_ids, record
+from sywc.extensions import db
+
+VERIFIED = "audit_verified"
+WHOLE = "whole"
+SINCE_CHECKPOINT = "since_checkpoint"
+
+_EVENTS = AuditEvent.__table__
+_LINKS = AuditEventRecord.__table__.c
+
+
+@dataclass(frozen=True)
+class Walk:
+    """What one walk found.
+
+    `through_id` is the last event it found good (None if none), `complete` whether it
+    went on until the newest event or a break rather than stopping at its limit.
+    """
+
+    ok: bool
+    checked: int
+    scope: str
+    from_id: int
+    through_id: int | None
+    through_hash: str | None
+    complete: bool
+    first_broken_id: int | None = None
+    reason: str | None = None
+
+    def details(self) -> dict[str, Any]:
+        """The walk as its `audit_verified` event records it."""
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "scope": self.scope,
+            "from_id": self.from_id,
+            "through_id": self.through_id,
+            "through_hash": self.through_hash,
+            "complete": self.complete,
+            "first_broken_id": self.first_broken_id,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class RecordedWalk:
+    """A walk as its `audit_verified` event holds it: a checkpoint when it was ok."""
+
+    verified_at: datetime
+    ok: bool
+    through_id: int | None
+    through_hash: str | None
+    first_broken_id: int | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, verified_at: datetime, details: Mapping[str, Any]) -> RecordedWalk:
+        return cls(
+            verified_at=verified_at,
+            ok=bool(details.get("ok")),
+            through_id=details.get("through_id"),
+            through_hash=details.get("through_hash"),
+            first_broken_id=details.get("first_broken_id"),
+            reason=details.get("reason"),
+        )
+
+    def as_checkpoint(self) -> dict[str, Any]:
+        return {"verified_at": self.verified_at, "through_id": self.through_id}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verified_at": self.verified_at,
+            "ok": self.ok,
+            "through_id": self.through_id,
+            "first_broken_id": self.first_broken_id,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A request's answer: its walk, where the walk started, and the latest whole walk."""
+
+    walk: Walk
+    checkpoint: RecordedWalk | None
+    last_whole_walk: RecordedWalk | None
+
+    @property
+    def ok(self) -> bool:
+        return self.walk.ok and (self.last_whole_walk is None or self.last_whole_walk.ok)
+
+    def as_dict(self) -> dict[str, Any]:
+        walk, whole = self.walk, self.last_whole_walk
+        # A break the latest whole walk found stands until a whole walk finds none.
+        broken = walk if not walk.ok or whole is None or whole.ok else whole
+        return {
+            "ok": self.ok,
+            "checked": walk.checked,
+            "first_broken_id": broken.first_broken_id,
+            "reason": broken.reason,
+            "scope": walk.scope,
+            "from_id": walk.from_id,
+            "through_id": walk.through_id,
+            "complete": walk.complete,
+            "checkpoint": self.checkpoint.as_checkpoint() if self.checkpoint else None,
+            "last_whole_walk": whole.as_dict() if whole else None,
+        }
+
+
+def _chunks(
+    session: Session, *, after: int = 0, limit: int | None = None, batch: int = 2000
+) -> Iterator[Sequence[sa.Row[Any]]]:
+    """Yield the events after `after` in order, at most `limit` of them, `batch` at a
+    time, as rows: the walk needs the values only, and building an ORM object for each
+    event had taken a third of it."""
+    left = limit
+    while left is None or left > 0:
+        size = batch if left is None else min(batch, left)
+        chunk = session.execute(
+            sa.select(*_EVENTS.columns)
+            .where(_EVENTS.c.id > after)
+            .order_by(_EVENTS.c.id)
+            .limit(size)
+        ).all()
+        if not chunk:
+            return
+        yield chunk
+        after = chunk[-1].id
+        if left is not None:
+            left -= len(chunk)
+
+
+def _links_between(session: Session, first: int, last: int) -> dict[int, set[tuple[str, str]]]:
+    """Return the links of the events numbered `first` to `last`, by event."""
+    links: dict[int, set[tuple[str, str]]] = {}
+    rows = session.execute(
+        sa.select(_LINKS.event_id, _LINKS.record_type, _LINKS.record_id).where(
+            _LINKS.event_id.between(first, last)
+        )
+    )
+    for event_id, record_type, record_id in rows:
+        links.setdefault(event_id, set()).add((record_type, record_id))
+    return links
+
+
+def _stray_link(session: Session, after: int) -> int | None:
+    """Return the event id of a link naming no event, if any. Links beyond the walked
+    events may belong to events appended since; each is committed with its event, so
+    one naming an event that exists now is not stray."""
+    event = sa.exists().where(AuditEvent.id == _LINKS.event_id)
+    return session.scalar(
+        sa.select(sa.func.min(_LINKS.event_id)).where(
+            sa.or_(_LINKS.event_id < 1, sa.and_(_LINKS.event_id > after, ~event))
+        )
+    )
+
+
+def walk(
+    session: Session | None = None,
+    *,
+    start: RecordedWalk | None = None,
+    limit: int | None = None,
+) -> Walk:
+    """Walk the trail from its first event, or on from the checkpoint `start`, checking
+    at most `limit` events (None: every one); report the first broken link, if any."""
+    target = session or db.session()
+    after, prev = 0, GENESIS_HASH
+    if start is not None and start.through_id and start.through_hash:
+        after, prev = start.through_id, start.through_hash
+    scope = SINCE_CHECKPOINT if after else WHOLE
+    expected_id, checked = after + 1, 0
+    # The last event found good: the checkpoint's, once its hash is found unchanged.
+    good: tuple[int | None, str | None] = (None, None)
+
+    def broken(event_id: int, reason: str) -> Walk:
+        return Walk(False, checked, scope, after + 1, *good, True, event_id, reason)
+
+    if after:
+        anchor = target.execute(sa.select(*_EVENTS.columns).where(_EVENTS.c.id == after)).first()
+        if anchor is None:
+            return broken(after, "event missing from the sequence")
+        if anchor.hash != prev:
+            return broken(after, "event's hash is not the one the checkpoint found good")
+        if event_hash(anchor._asdict()) != anchor.hash:
+            return broken(after, "event content does not match its hash")
+        good = (after, prev)
+    for chunk in _chunks(target, after=after, limit=limit):
+        links = _links_between(target, chunk[0].id, chunk[-1].id)
+        for row in chunk:
+            if row.id != expected_id:
+                return broken(expected_id, "event missing from the sequence")
+            if row.prev_hash != prev:
+                return broken(row.id, "previous hash does not match")
+            values = row._asdict()
+            if event_hash(values) != row.hash:
+                return broken(row.id, "event content does not match its hash")
+            named = {(row.record_type, record_id) for record_id in linked_ids(values)}
+            if links.pop(row.id, set()) != named:
+                return broken(row.id, "record links do not match the records named")
+            prev, expected_id, checked = row.hash, row.id + 1, checked + 1
+            good = (row.id, row.hash)
+    complete = limit is None or checked < limit or not _any_after(target, expected_id - 1)
+    if complete:
+        stray = _stray_link(target, after=expected_id - 1)
+        if stray is not None:
+            return broken(stray, "a record link names no event")
+    return Walk(True, checked, scope, after + 1, *good, complete)
+
+
+def _any_after(session: Session, event_id: int) -> bool:
+    return session.scalar(sa.select(sa.exists().where(_EVENTS.c.id > event_id))) is True
+
+
+def verify_chain(*, session: Session | None = None) -> Walk:
+    """Walk the whole trail and report the first broken link, if any (records nothing)."""
+    return walk(session)
+
+
+_DETAILS = AuditEvent.details
+
+
+def _recorded(session: Session, *conditions: sa.ColumnElement[bool]) -> RecordedWalk | None:
+    """The newest recorded walk meeting `conditions`."""
+    row = session.execute(
+        sa.select(AuditEvent.occurred_at, AuditEvent.details)
+        .where(AuditEvent.action == VERIFIED, *conditions)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    return RecordedWalk.of(row.occurred_at, row.details) if row else None
+
+
+def latest_checkpoint(session: Session) -> RecordedWalk | None:
+    """The newest walk that found every event it checked good: where a bounded walk starts."""
+    return _recorded(
+        session,
+        _DETAILS["ok"].as_boolean().is_(True),
+        _DETAILS["through_id"].as_integer() > 0,
+    )
+
+
+def last_whole_walk(session: Session) -> RecordedWalk | None:
+    """The newest walk that went from the first event to the newest or to a break."""
+    return _recorded(
+        session,
+        _DETAILS["scope"].as_string() == WHOLE,
+        _DETAILS["complete"].as_boolean().is_(True),
+    )
+
+
+def _newest_id(session: Session) -> int:
+    return session.scalar(sa.select(sa.func.max(_EVENTS.c.id))) or 0
+
+
+def verify_and_record(
+    *, limit: int | None, actor: Actor | None = None, now: datetime | None = None
+) -> Verification:
+    """Verify the chain and record the walk as an `audit_verified` event (commits).
+
+    With a `limit`, a trail of more events than that is walked on from the latest
+    checkpoint, at most `limit` events; without one, the whole trail is walked.
+    """
+    session = db.session()
+    bounded = limit is not None and _newest_id(session) > limit
+    start = latest_checkpoint(session) if bounded else None
+    result = walk(session, start=start, limit=limit if bounded else None)
+    at = now or clock.utcnow()
+    whole = (
+        RecordedWalk.of(at, result.details())
+        if result.scope == WHOLE and result.complete
+        else last_whole_walk(session)
+    )
+    record(VERIFIED, details=result.details(), actor=actor, now=at)
+    session.commit()
+    return Verification(walk=result, checkpoint=start, last_whole_walk=whole)

@@ -1,0 +1,271 @@
+"""Verifying the chain at scale: whole walks by the scheduler, bounded walks by requests."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from sywc import clock
+from sywc.audit import service as audit
+from sywc.audit.models import AuditEvent
+from sywc.extensions import db
+from sywc.scheduler import AUDIT_VERIFY, run_job
+from tests.conftest import BACKEND, assert_problem, audit_actions
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+LIMIT = 3
+
+
+def _verify(client, auditor):
+    response = client.get("/api/v1/audit-events/verify", headers=auditor.headers)
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def _append(app, n: int) -> None:
+    """Append `n` events to the trail, each in its own transaction."""
+    with app.app_context():
+        for i in range(n):
+            audit.record("verification_probe", details={"i": i}, actor=audit.SYSTEM)
+            db.session.commit()
+
+
+def _newest(app) -> AuditEvent:
+    with app.app_context():
+        event = db.session.scalar(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+        db.session.expunge(event)
+        return event
+
+
+def _tamper(app, sql: str) -> None:
+    with app.app_context(), db.engine.begin() as conn:
+        if BACKEND == "postgresql":
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        conn.execute(sa.text(sql))
+
+
+def _whole_walk(app, now: datetime = NOW) -> int:
+    """Have the scheduler walk the whole trail; return the last event it checked."""
+    with app.app_context():
+        run = run_job(AUDIT_VERIFY, now=now)
+    assert run.outcome == "succeeded"
+    return _newest(app).id - 1
+
+
+def _hash_of(app, event_id: int) -> str:
+    with app.app_context():
+        return db.session.scalar(sa.select(AuditEvent.hash).where(AuditEvent.id == event_id))
+
+
+def test_a_trail_within_the_limit_is_walked_whole_and_the_walk_recorded(app, client, auditor):
+    _append(app, 4)
+    newest = _newest(app).id
+    result = _verify(client, auditor)
+    whole = result.pop("last_whole_walk")
+    assert result == {
+        "ok": True,
+        "checked": newest,
+        "first_broken_id": None,
+        "reason": None,
+        "scope": "whole",
+        "from_id": 1,
+        "through_id": newest,
+        "complete": True,
+        "checkpoint": None,
+    }
+    assert (whole["ok"], whole["through_id"], whole["first_broken_id"]) == (True, newest, None)
+    (event,) = audit_actions(app, action="audit_verified")
+    assert event.id == newest + 1
+    assert (event.actor_id, event.role) == (auditor.id, "auditor")
+    assert event.details == {
+        "ok": True,
+        "checked": newest,
+        "scope": "whole",
+        "from_id": 1,
+        "through_id": newest,
+        "through_hash": _hash_of(app, newest),
+        "complete": True,
+        "first_broken_id": None,
+        "reason": None,
+    }
+    # A second request walks the whole trail again, its predecessor's event included.
+    again = _verify(client, auditor)
+    assert (again["scope"], again["checked"], again["checkpoint"]) == ("whole", newest + 1, None)
+
+
+@pytest.mark.app_config({"AUDIT_VERIFY_LIVE_LIMIT": LIMIT})
+def test_past_the_limit_requests_carry_on_from_checkpoint_to_checkpoint(app, client, auditor):
+    _append(app, 10)
+    walked: list[tuple[int, int]] = []
+    result = _verify(client, auditor)
+    # No checkpoint yet: the walk starts at the first event and stops at the limit.
+    assert (result["scope"], result["from_id"], result["through_id"]) == ("whole", 1, LIMIT)
+    assert (result["ok"], result["complete"], result["checked"]) == (True, False, LIMIT)
+    assert (result["checkpoint"], result["last_whole_walk"]) == (None, None)
+    walked.append((result["from_id"], result["through_id"]))
+    while not result["complete"]:
+        previous = result
+        result = _verify(client, auditor)
+        assert result["ok"] is True
+        assert result["scope"] == "since_checkpoint"
+        assert result["checkpoint"]["through_id"] == previous["through_id"]
+        assert result["from_id"] == previous["through_id"] + 1
+        assert result["checked"] == result["through_id"] - previous["through_id"] <= LIMIT
+        walked.append((result["from_id"], result["through_id"]))
+        assert len(walked) < 20
+    # Every event up to the newest before the last request was checked once, in order.
+    assert result["through_id"] == _newest(app).id - 1
+    assert walked[0][0] == 1
+    assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(walked))
+    assert result["last_whole_walk"] is None  # pieces are not a whole walk
+
+
+@pytest.mark.app_config({"AUDIT_VERIFY_LIVE_LIMIT": LIMIT})
+def test_a_trail_of_exactly_the_limit_is_walked_whole(app, client, auditor):
+    _append(app, LIMIT - len(audit_actions(app)))
+    assert _newest(app).id == LIMIT
+    result = _verify(client, auditor)
+    assert (result["scope"], result["checked"], result["complete"]) == ("whole", LIMIT, True)
+
+
+@pytest.mark.app_config({"AUDIT_VERIFY_LIVE_LIMIT": LIMIT})
+def test_the_scheduler_walks_the_whole_trail_and_requests_carry_on_from_it(app, client, auditor):
+    _append(app, 10)
+    with app.app_context():
+        run = run_job(AUDIT_VERIFY, now=NOW)
+    newest = _newest(app)
+    assert (run.job, run.outcome) == ("audit_verify", "succeeded")
+    assert run.counts == {
+        "ok": True,
+        "checked": newest.id - 1,
+        "through_id": newest.id - 1,
+        "first_broken_id": None,
+    }
+    assert (newest.action, newest.actor_type, newest.actor_label) == (
+        "audit_verified",
+        "system",
+        "scheduler",
+    )
+    assert newest.occurred_at == NOW
+    _append(app, 2)
+    result = _verify(client, auditor)
+    checkpoint = newest.id - 1
+    assert result["ok"] is True
+    assert result["scope"] == "since_checkpoint"
+    assert result["checkpoint"] == {
+        "verified_at": "2026-11-24T09:00:00+00:00",
+        "through_id": checkpoint,
+    }
+    # The scheduler's own event and the two after it.
+    assert (result["from_id"], result["through_id"], result["checked"]) == (
+        checkpoint + 1,
+        checkpoint + 3,
+        3,
+    )
+    assert result["complete"] is True
+    assert result["last_whole_walk"] == {
+        "verified_at": "2026-11-24T09:00:00+00:00",
+        "ok": True,
+        "through_id": checkpoint,
+        "first_broken_id": None,
+        "reason": None,
+    }
+
+
+@pytest.mark.app_config({"AUDIT_VERIFY_LIVE_LIMIT": LIMIT})
+def test_a_change_behind_the_checkpoint_is_found_by_the_next_whole_walk(
+    app, client, auditor, caplog
+):
+    _append(app, 10)
+    checkpoint = _whole_walk(app)
+    _tamper(app, "UPDATE audit_events SET action = 'nothing_to_see' WHERE id = 2")
+    # A request walks only what came after the checkpoint, and cannot see it.
+    assert _verify(client, auditor)["ok"] is True
+    with app.app_context():
+        run = run_job(AUDIT_VERIFY, now=clock.utcnow())
+    assert run.outcome == "succeeded"
+    assert run.counts == {"ok": False, "checked": 1, "through_id": 1, "first_broken_id": 2}
+    assert [r.getMessage() for r in caplog.records if r.name == "sywc.audit.scheduled"] == [
+        "audit chain broken"
+    ]
+    # From then on every request reports the break, though its own walk is sound.
+    for _ in range(2):
+        result = _verify(client, auditor)
+        assert result["scope"] == "since_checkpoint"
+        assert (result["ok"], result["first_broken_id"]) == (False, 2)
+        assert result["reason"] == "event content does not match its hash"
+        assert result["last_whole_walk"]["ok"] is False
+        assert result["checkpoint"]["through_id"] > checkpoint
+    recorded = audit_actions(app, action="audit_verified")[-1].details
+    assert (recorded["ok"], recorded["scope"]) == (True, "since_checkpoint")
+
+
+@pytest.mark.app_config({"AUDIT_VERIFY_LIVE_LIMIT": LIMIT})
+@pytest.mark.parametrize(
+    ("tampering", "reason"),
+    [
+        (
+            "UPDATE audit_events SET hash = '{forged}' WHERE id = {checkpoint}",
+            "event's hash is not the one the checkpoint found good",
+        ),
+        (
+            "UPDATE audit_events SET action = 'nothing_to_see' WHERE id = {checkpoint}",
+            "event content does not match its hash",
+        ),
+        ("DELETE FROM audit_events WHERE id = {checkpoint}", "event missing from the sequence"),
+    ],
+)
+def test_a_changed_checkpoint_event_is_found(app, client, auditor, tampering, reason):
+    _append(app, 10)
+    checkpoint = _whole_walk(app)
+    _tamper(app, tampering.format(forged="f" * 64, checkpoint=checkpoint))
+    result = _verify(client, auditor)
+    assert (result["ok"], result["first_broken_id"], result["reason"]) == (
+        False,
+        checkpoint,
+        reason,
+    )
+    assert (result["checked"], result["through_id"]) == (0, None)
+    assert result["checkpoint"]["through_id"] == checkpoint
+
+
+@pytest.mark.app_config({"AUDIT_VERIFY_LIVE_LIMIT": LIMIT})
+def test_a_change_after_the_checkpoint_is_found_by_a_request(app, client, auditor):
+    _append(app, 10)
+    checkpoint = _whole_walk(app)
+    _append(app, 2)
+    changed = checkpoint + 2
+    _tamper(app, f"UPDATE audit_events SET action = 'nothing_to_see' WHERE id = {changed}")
+    result = _verify(client, auditor)
+    assert (result["ok"], result["first_broken_id"], result["through_id"]) == (
+        False,
+        changed,
+        changed - 1,
+    )
+    assert result["last_whole_walk"]["ok"] is True
+    # A walk that found a break is no checkpoint: the next request starts where this did.
+    assert _verify(client, auditor)["from_id"] == result["from_id"]
+
+
+def test_the_command_walks_the_whole_trail_and_records_it(app, runner):
+    _append(app, 3)
+    cli = runner.invoke(args=["sywc", "audit-verify"])
+    assert cli.exit_code == 0
+    printed = json.loads(cli.output)
+    assert (printed["ok"], printed["scope"], printed["through_id"]) == (True, "whole", 3)
+    event = _newest(app)
+    assert (event.action, event.actor_label, event.details["through_id"]) == (
+        "audit_verified",
+        "cli",
+        3,
+    )
+
+
+def test_only_an_auditor_may_verify(client, officer, admin):
+    for account in (officer, admin):
+        assert_problem(client.get("/api/v1/audit-events/verify", headers=account.headers), 403)
+    assert_problem(client.get("/api/v1/audit-events/verify"), 401)
