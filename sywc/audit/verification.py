@@ -20,7 +20,7 @@ break stands: a change to an event behind the checkpoint is found by the next wh
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -59,18 +59,8 @@ class Walk:
     reason: str | None = None
 
     def details(self) -> dict[str, Any]:
-        """The walk as its `audit_verified` event records it."""
-        return {
-            "ok": self.ok,
-            "checked": self.checked,
-            "scope": self.scope,
-            "from_id": self.from_id,
-            "through_id": self.through_id,
-            "through_hash": self.through_hash,
-            "complete": self.complete,
-            "first_broken_id": self.first_broken_id,
-            "reason": self.reason,
-        }
+        """The walk as its `audit_verified` event records it: every field."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -99,13 +89,8 @@ class RecordedWalk:
         return {"verified_at": self.verified_at, "through_id": self.through_id}
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "verified_at": self.verified_at,
-            "ok": self.ok,
-            "through_id": self.through_id,
-            "first_broken_id": self.first_broken_id,
-            "reason": self.reason,
-        }
+        """The walk as an answer shows it: all but the hash."""
+        return {key: value for key, value in asdict(self).items() if key != "through_hash"}
 
 
 @dataclass(frozen=True)
