@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from sywc.audit.verification import verify_chain
+from sywc.audit.verification import walk as walk_the_chain
 from sywc.extensions import db
 from tests import factories
 from tests.benchmarks.ceiling import append_chain_events
@@ -109,7 +109,7 @@ def test_the_unchained_mode_writes_the_same_event_to_the_copy_and_not_to_the_cha
                 f"agency, request_id FROM {UNCHAINED_EVENTS}"
             )
         ).all()
-        chain = verify_chain()
+        chain = walk_the_chain()
     assert [tuple(row) for row in copied] == [
         (
             1,
@@ -154,6 +154,6 @@ def test_the_chain_measure_appends_events_that_the_verification_accepts(app: Fla
     assert len(events) == appended
     assert {(e.actor_type, e.actor_label) for e in events} == {("system", "benchmark")}
     with app.app_context():
-        result = verify_chain()
+        result = walk_the_chain()
     assert result.ok, result
     assert result.checked == len(audit_actions(app))

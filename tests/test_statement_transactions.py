@@ -76,7 +76,7 @@ def test_a_read_commits_each_statement_and_a_change_runs_in_one_transaction(app,
     with app.app_context(), db.engine.connect() as conn:
         # The pool hands the next request a connection with transactions again.
         assert conn.connection.driver_connection.autocommit is False
-        assert verification.verify_chain().ok
+        assert verification.walk().ok
 
 
 def test_only_postgresql_connections_commit_each_statement(app):
@@ -119,7 +119,7 @@ def test_several_events_are_appended_together_or_not_at_all(app, monkeypatch):
             )
         ).all()
         assert [tuple(link) for link in links] == [(events[1].id, "1"), (events[1].id, "2")]
-        assert verification.verify_chain().ok
+        assert verification.walk().ok
 
 
 @pytest.mark.postgres_only

@@ -11,10 +11,11 @@ would stop a walk near 700,000 events. So the scheduler walks the whole trail ev
 `AUDIT_VERIFY_MINUTES` (a day), as `flask sywc audit-verify` does when asked, and a
 request walks the whole trail only while it holds at most `AUDIT_VERIFY_LIVE_LIMIT`
 events. Past that, a request starts at the latest checkpoint, after checking that the
-checkpoint's event still has the hash that was found good, and walks at most that many
-events on; the next request carries on from where it stopped. Its answer names the
-checkpoint it started from and the latest whole walk, and is not ok while that walk's
-break stands: a change to an event behind the checkpoint is found by the next whole walk.
+checkpoint's event still has the hash that was found good and content matching it, and
+walks at most that many events on; the next request carries on from where it stopped.
+Its answer names the checkpoint it started from and the latest whole walk, and is not
+ok while that walk's break stands: a change to an event behind the checkpoint is found
+by the next whole walk.
 """
 
 from __future__ import annotations
@@ -225,11 +226,6 @@ def walk(
 
 def _any_after(session: Session, event_id: int) -> bool:
     return session.scalar(sa.select(sa.exists().where(_EVENTS.c.id > event_id))) is True
-
-
-def verify_chain(*, session: Session | None = None) -> Walk:
-    """Walk the whole trail and report the first broken link, if any (records nothing)."""
-    return walk(session)
 
 
 _DETAILS = AuditEvent.details

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sywc import clock
-from sywc.audit.verification import verify_chain
+from sywc.audit.verification import walk as walk_the_chain
 from sywc.extensions import db
 from tests.conftest import audit_actions
 from tests.youths.helpers import create_youth
@@ -49,7 +49,7 @@ def test_history_is_listed_newest_first_and_the_read_is_audited(app, client, off
     assert event.record_id == str(youth["id"])
     assert event.details == {"assessment_ids": [a["id"] for a in listed["items"]]}
     with app.app_context():
-        assert verify_chain(session=db.session()).ok
+        assert walk_the_chain(session=db.session()).ok
 
 
 def test_rating_a_closed_record_is_409(client, officer, senior):
