@@ -3,7 +3,8 @@
 Jobs run in `flask sywc scheduler`, a process of their own, never inside web workers:
 gunicorn forks several workers and each would otherwise raise the same alerts. Several
 scheduler processes may be started (one per host, say); the scheduler lock lets one run
-a job at a time and the others record that they skipped.
+a job at a time and the others record that they skipped. The audit walk, hours long on a
+large trail, has a lock and a thread of its own, so the scan runs on time beside it.
 """
 
 from __future__ import annotations
@@ -48,20 +49,28 @@ class Job:
     func: Callable[..., dict[str, Any]]
     # The setting that holds the minutes between runs.
     interval: str = "SCHEDULER_INTERVAL_MINUTES"
+    # The lock (sywc.alerts.locks) and the scheduler's thread the job runs under.
+    lock: str = "scheduler"
+    executor: str = "default"
 
 
 ALERT_SCAN = Job("alerts_scan", scan_alerts_job)
 IDEMPOTENCY_PURGE = Job("idempotency_purge", purge_idempotency_keys_job)
 STATS_REFRESH = Job("stats_refresh", refresh_stats_job, interval="STATS_REFRESH_MINUTES")
-# Last, so that at start the scan is not kept waiting behind a long walk.
-AUDIT_VERIFY = Job("audit_verify", verify_audit_job, interval="AUDIT_VERIFY_MINUTES")
+AUDIT_VERIFY = Job(
+    "audit_verify",
+    verify_audit_job,
+    interval="AUDIT_VERIFY_MINUTES",
+    lock="audit_walk",
+    executor="audit_walk",
+)
 JOBS: tuple[Job, ...] = (ALERT_SCAN, IDEMPOTENCY_PURGE, STATS_REFRESH, AUDIT_VERIFY)
 
 
 def run_job(job: Job, *, now: datetime | None = None) -> JobRun:
     """Run `job` as of `now` under the scheduler lock and record the run; skip if locked."""
     as_of = now or clock.utcnow()
-    with scheduler_lock() as held:
+    with scheduler_lock(job.lock) as held:
         if not held:
             log.warning(
                 "job skipped: another scheduler process holds the lock", extra={"job": job.name}
@@ -91,7 +100,7 @@ def build_scheduler(app: Flask, *, start_at: datetime | None = None) -> Blocking
     """Build the scheduler with every job: once at `start_at` (default now), then each interval."""
     scheduler = BlockingScheduler(
         timezone=UTC,
-        executors={"default": ThreadPoolExecutor(1)},
+        executors={job.executor: ThreadPoolExecutor(1) for job in JOBS},
         # After a pause (suspended host, long job) run once, late, rather than many times.
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
@@ -103,6 +112,7 @@ def build_scheduler(app: Flask, *, start_at: datetime | None = None) -> Blocking
             id=job.name,
             name=job.name,
             minutes=int(app.config[job.interval]),
+            executor=job.executor,
             next_run_time=start_at or clock.utcnow(),
         )
     return scheduler

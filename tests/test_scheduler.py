@@ -22,7 +22,7 @@ from sywc.alerts.locks import scheduler_lock
 from sywc.alerts.models import Alert, AlertEvent, JobRun
 from sywc.alerts.scan import apply_scan
 from sywc.extensions import db
-from sywc.scheduler import ALERT_SCAN, JOBS, Job, build_scheduler, run_job
+from sywc.scheduler import ALERT_SCAN, AUDIT_VERIFY, JOBS, Job, build_scheduler, run_job
 from tests import factories
 from tests.conftest import assert_problem
 
@@ -203,6 +203,26 @@ def test_the_scheduler_runs_every_job_at_start_then_each_interval(app):
         "audit_verify": timedelta(days=1),
     }
     assert all(job.next_run_time == NOW for job in jobs)
+    # The audit walk has a thread of its own, so the others never queue behind it.
+    assert {job.id: job.executor for job in jobs} == {
+        "alerts_scan": "default",
+        "idempotency_purge": "default",
+        "stats_refresh": "default",
+        "audit_verify": "audit_walk",
+    }
+
+
+def test_the_audit_walk_and_the_scan_hold_different_locks(app, overdue):
+    with app.app_context(), scheduler_lock("audit_walk") as held:
+        assert held
+        scan = run_job(ALERT_SCAN, now=NOW)
+        walk = run_job(AUDIT_VERIFY, now=NOW)
+    assert (scan.outcome, walk.outcome) == ("succeeded", "skipped")
+    assert scan.counts["opened"]["missed_visit"] == 1
+    with app.app_context(), scheduler_lock() as held:
+        assert held
+        walk = run_job(AUDIT_VERIFY, now=NOW)
+    assert (walk.outcome, walk.counts["ok"]) == ("succeeded", True)
 
 
 def test_the_web_app_starts_no_scheduler(app):

@@ -1,4 +1,8 @@
-"""The one lock that lets a single scheduler process run the jobs at a time.
+"""The locks that let a single scheduler process run each job at a time.
+
+The jobs share the `scheduler` lock; the audit walk, which can take hours on a large
+trail, has a lock of its own (`audit_walk`) and a thread of its own, so it never holds
+up the alert scan.
 
 PostgreSQL: a session-level advisory lock on a dedicated connection, held for the run;
 if the process dies the server drops the connection and the lock with it. SQLite (one
@@ -20,34 +24,36 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sywc.extensions import db
 
-# Any constant works; every scheduler process of one database competes for it.
+# Any constants work (distinct from the audit chain's); every scheduler process of one
+# database competes for each.
 SCHEDULER_LOCK = 0x5957_4353_4348  # "SYWCSCH"
+LOCK_KEYS = {"scheduler": SCHEDULER_LOCK, "audit_walk": 0x5957_4357_4C4B}  # "SYWCWLK"
 
 
 @contextmanager
-def scheduler_lock() -> Iterator[bool]:
-    """Try to take the scheduler lock for the block; yield whether this process holds it."""
+def scheduler_lock(name: str = "scheduler") -> Iterator[bool]:
+    """Try to take the lock `name` for the block; yield whether this process holds it."""
     engine = db.engine
     if engine.dialect.name == "postgresql":
-        with _advisory_lock(engine) as held:
+        with _advisory_lock(engine, LOCK_KEYS[name]) as held:
             yield held
     else:
-        with _file_lock(lock_file(engine)) as held:
+        with _file_lock(lock_file(engine, name)) as held:
             yield held
 
 
 @contextmanager
-def _advisory_lock(engine: Engine) -> Iterator[bool]:
+def _advisory_lock(engine: Engine, key: int) -> Iterator[bool]:
     connection = engine.connect()
     held = False
     try:
-        held = bool(connection.scalar(sa.select(sa.func.pg_try_advisory_lock(SCHEDULER_LOCK))))
+        held = bool(connection.scalar(sa.select(sa.func.pg_try_advisory_lock(key))))
         connection.commit()
         yield held
     finally:
         try:
             if held:
-                connection.execute(sa.select(sa.func.pg_advisory_unlock(SCHEDULER_LOCK)))
+                connection.execute(sa.select(sa.func.pg_advisory_unlock(key)))
                 connection.commit()
         except SQLAlchemyError:
             # Discarding the connection ends its server session, which frees the lock.
@@ -55,13 +61,16 @@ def _advisory_lock(engine: Engine) -> Iterator[bool]:
         connection.close()
 
 
-def lock_file(engine: Engine) -> Path:
-    """Return the lock file of this SQLite database (beside it, or in the instance folder)."""
+def lock_file(engine: Engine, name: str = "scheduler") -> Path:
+    """Return the file of lock `name` of this SQLite database (beside it, or in the
+    instance folder)."""
+    if name not in LOCK_KEYS:
+        raise KeyError(name)
     database = engine.url.database
     if database and database != ":memory:" and not database.startswith("file:"):
         path = Path(database)
-        return path.with_name(f"{path.name}.scheduler-lock")
-    return Path(current_app.instance_path) / "scheduler.lock"
+        return path.with_name(f"{path.name}.{name}-lock")
+    return Path(current_app.instance_path) / f"{name}.lock"
 
 
 @contextmanager

@@ -177,9 +177,14 @@ def walk(
     *,
     start: RecordedWalk | None = None,
     limit: int | None = None,
+    commit_each_chunk: bool = False,
 ) -> Walk:
     """Walk the trail from its first event, or on from the checkpoint `start`, checking
-    at most `limit` events (None: every one); report the first broken link, if any."""
+    at most `limit` events (None: every one); report the first broken link, if any.
+
+    `commit_each_chunk` ends the session's transaction after each chunk, so that a walk
+    of hours holds no transaction open (nor, on SQLite, the write lock) in between.
+    """
     target = session or db.session()
     after, prev = 0, GENESIS_HASH
     if start is not None and start.through_id and start.through_hash:
@@ -216,6 +221,8 @@ def walk(
                 return broken(row.id, "record links do not match the records named")
             prev, expected_id, checked = row.hash, row.id + 1, checked + 1
             good = (row.id, row.hash)
+        if commit_each_chunk:
+            target.commit()
     complete = limit is None or checked < limit or not _any_after(target, expected_id - 1)
     if complete:
         stray = _stray_link(target, after=expected_id - 1)
@@ -270,12 +277,18 @@ def verify_and_record(
     """Verify the chain and record the walk as an `audit_verified` event (commits).
 
     With a `limit`, a trail of more events than that is walked on from the latest
-    checkpoint, at most `limit` events; without one, the whole trail is walked.
+    checkpoint, at most `limit` events; without one (the scheduler, the command), the
+    whole trail is walked, a transaction per chunk.
     """
     session = db.session()
     bounded = limit is not None and _newest_id(session) > limit
     start = latest_checkpoint(session) if bounded else None
-    result = walk(session, start=start, limit=limit if bounded else None)
+    result = walk(
+        session,
+        start=start,
+        limit=limit if bounded else None,
+        commit_each_chunk=limit is None,
+    )
     at = now or clock.utcnow()
     whole = (
         RecordedWalk.of(at, result.details())

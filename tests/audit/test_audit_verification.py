@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from sywc import clock
 from sywc.audit import service as audit
+from sywc.audit import verification
 from sywc.audit.models import AuditEvent
 from sywc.extensions import db
 from sywc.scheduler import AUDIT_VERIFY, run_job
@@ -269,3 +270,37 @@ def test_only_an_auditor_may_verify(client, officer, admin):
     for account in (officer, admin):
         assert_problem(client.get("/api/v1/audit-events/verify", headers=account.headers), 403)
     assert_problem(client.get("/api/v1/audit-events/verify"), 401)
+
+
+def _commits_during(app, verify) -> tuple[int, object]:
+    with app.app_context():
+        commits: list[int] = []
+        session = db.session()
+
+        def counted(_session) -> None:
+            commits.append(1)
+
+        sa.event.listen(session, "after_commit", counted)
+        try:
+            result = verify()
+        finally:
+            sa.event.remove(session, "after_commit", counted)
+        return len(commits), result
+
+
+def test_a_whole_walk_commits_between_chunks_and_a_request_walk_does_not(app):
+    with app.app_context():
+        for i in range(4500):  # three chunks of at most 2,000
+            audit.record("verification_probe", details={"i": i}, actor=audit.SYSTEM)
+        db.session.commit()
+    whole_commits, whole = _commits_during(
+        app, lambda: verification.verify_and_record(limit=None, actor=audit.SYSTEM)
+    )
+    assert whole.ok
+    assert whole.walk.checked == 4500 == len(audit_actions(app)) - 1
+    assert whole_commits == 3 + 1  # one per chunk, then the walk's own event
+    bounded_commits, bounded = _commits_during(
+        app, lambda: verification.verify_and_record(limit=10_000)
+    )
+    assert bounded.ok
+    assert bounded_commits == 1
