@@ -16,13 +16,8 @@ from sywc.audit import service as audit
 from sywc.audit import verification
 from sywc.audit.models import AuditEvent, AuditEventRecord
 from sywc.extensions import db
-from tests.conftest import BACKEND, PASSWORD, assert_problem, audit_actions
-
-
-def _verify(client, auditor):
-    response = client.get("/api/v1/audit-events/verify", headers=auditor.headers)
-    assert response.status_code == 200
-    return response.get_json()
+from tests.audit import tamper_trail, verify_trail
+from tests.conftest import PASSWORD, assert_problem, audit_actions
 
 
 def test_foundation_actions_are_events(app, client, officer, auditor):
@@ -58,7 +53,7 @@ def test_request_id_reaches_the_audit_event(app, client, officer):
 
 
 def test_chain_verifies_and_links_each_event(app, client, officer, auditor):
-    result = _verify(client, auditor)
+    result = verify_trail(client, auditor)
     assert result["ok"] is True
     assert result["checked"] >= 4
     events = audit_actions(app)
@@ -90,16 +85,9 @@ def test_auditor_filters_events(client, officer, auditor, admin):
     )
 
 
-def _tamper(app, sql: str) -> None:
-    with app.app_context(), db.engine.begin() as conn:
-        if BACKEND == "postgresql":
-            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-        conn.execute(sa.text(sql))
-
-
 def test_a_tampered_event_is_found(app, client, runner, officer, auditor):
-    _tamper(app, "UPDATE audit_events SET action = 'nothing_to_see' WHERE id = 2")
-    result = _verify(client, auditor)
+    tamper_trail(app, "UPDATE audit_events SET action = 'nothing_to_see' WHERE id = 2")
+    result = verify_trail(client, auditor)
     whole = result.pop("last_whole_walk")
     assert result == {
         "ok": False,
@@ -119,9 +107,9 @@ def test_a_tampered_event_is_found(app, client, runner, officer, auditor):
 
 
 def test_a_deleted_event_is_found(app, client, officer, auditor):
-    _tamper(app, "DELETE FROM audit_event_records WHERE event_id = 1")
-    _tamper(app, "DELETE FROM audit_events WHERE id = 1")
-    result = _verify(client, auditor)
+    tamper_trail(app, "DELETE FROM audit_event_records WHERE event_id = 1")
+    tamper_trail(app, "DELETE FROM audit_events WHERE id = 1")
+    result = verify_trail(client, auditor)
     assert result["ok"] is False
     assert result["first_broken_id"] == 1
 
@@ -148,7 +136,7 @@ def _links(app, event_id):
 def test_a_list_page_links_exactly_the_records_it_showed(app, client, admin, auditor, make_user):
     event, officers = _listed_officers(app, client, admin, make_user)
     assert _links(app, event.id) == {("user", str(i)) for i in officers}
-    assert _verify(client, auditor)["ok"] is True
+    assert verify_trail(client, auditor)["ok"] is True
 
 
 @pytest.mark.parametrize(
@@ -171,16 +159,16 @@ def test_a_list_page_links_exactly_the_records_it_showed(app, client, admin, aud
 )
 def test_a_tampered_record_link_is_found(app, client, admin, auditor, make_user, tampering, reason):
     event, officers = _listed_officers(app, client, admin, make_user)
-    _tamper(app, tampering.format(event=event.id, one=min(officers)))
-    result = _verify(client, auditor)
+    tamper_trail(app, tampering.format(event=event.id, one=min(officers)))
+    result = verify_trail(client, auditor)
     assert (result["ok"], result["first_broken_id"], result["reason"]) == (False, event.id, reason)
     assert result["checked"] == event.id - 1
 
 
 @pytest.mark.parametrize("event_id", [0, 10_000])
 def test_a_record_link_naming_no_event_is_found(app, client, admin, auditor, event_id):
-    _tamper(app, f"INSERT INTO audit_event_records VALUES ({event_id}, 'youth', '7')")
-    result = _verify(client, auditor)
+    tamper_trail(app, f"INSERT INTO audit_event_records VALUES ({event_id}, 'youth', '7')")
+    result = verify_trail(client, auditor)
     assert (result["ok"], result["first_broken_id"]) == (False, event_id)
     assert result["reason"] == "a record link names no event"
     assert result["checked"] >= 1

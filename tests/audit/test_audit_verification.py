@@ -15,16 +15,11 @@ from sywc.audit import verification
 from sywc.audit.models import AuditEvent
 from sywc.extensions import db
 from sywc.scheduler import AUDIT_VERIFY, run_job
-from tests.conftest import BACKEND, assert_problem, audit_actions
+from tests.audit import tamper_trail, verify_trail
+from tests.conftest import assert_problem, audit_actions
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LIMIT = 3
-
-
-def _verify(client, auditor):
-    response = client.get("/api/v1/audit-events/verify", headers=auditor.headers)
-    assert response.status_code == 200
-    return response.get_json()
 
 
 def _append(app, n: int) -> None:
@@ -40,13 +35,6 @@ def _newest(app) -> AuditEvent:
         event = db.session.scalar(sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
         db.session.expunge(event)
         return event
-
-
-def _tamper(app, sql: str) -> None:
-    with app.app_context(), db.engine.begin() as conn:
-        if BACKEND == "postgresql":
-            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-        conn.execute(sa.text(sql))
 
 
 def _whole_walk(app, now: datetime = NOW) -> int:
@@ -65,7 +53,7 @@ def _hash_of(app, event_id: int) -> str:
 def test_a_trail_within_the_limit_is_walked_whole_and_the_walk_recorded(app, client, auditor):
     _append(app, 4)
     newest = _newest(app).id
-    result = _verify(client, auditor)
+    result = verify_trail(client, auditor)
     whole = result.pop("last_whole_walk")
     assert result == {
         "ok": True,
@@ -94,7 +82,7 @@ def test_a_trail_within_the_limit_is_walked_whole_and_the_walk_recorded(app, cli
         "reason": None,
     }
     # A second request walks the whole trail again, its predecessor's event included.
-    again = _verify(client, auditor)
+    again = verify_trail(client, auditor)
     assert (again["scope"], again["checked"], again["checkpoint"]) == ("whole", newest + 1, None)
 
 
@@ -102,7 +90,7 @@ def test_a_trail_within_the_limit_is_walked_whole_and_the_walk_recorded(app, cli
 def test_past_the_limit_requests_carry_on_from_checkpoint_to_checkpoint(app, client, auditor):
     _append(app, 10)
     walked: list[tuple[int, int]] = []
-    result = _verify(client, auditor)
+    result = verify_trail(client, auditor)
     # No checkpoint yet: the walk starts at the first event and stops at the limit.
     assert (result["scope"], result["from_id"], result["through_id"]) == ("whole", 1, LIMIT)
     assert (result["ok"], result["complete"], result["checked"]) == (True, False, LIMIT)
@@ -110,7 +98,7 @@ def test_past_the_limit_requests_carry_on_from_checkpoint_to_checkpoint(app, cli
     walked.append((result["from_id"], result["through_id"]))
     while not result["complete"]:
         previous = result
-        result = _verify(client, auditor)
+        result = verify_trail(client, auditor)
         assert result["ok"] is True
         assert result["scope"] == "since_checkpoint"
         assert result["checkpoint"]["through_id"] == previous["through_id"]
@@ -129,7 +117,7 @@ def test_past_the_limit_requests_carry_on_from_checkpoint_to_checkpoint(app, cli
 def test_a_trail_of_exactly_the_limit_is_walked_whole(app, client, auditor):
     _append(app, LIMIT - len(audit_actions(app)))
     assert _newest(app).id == LIMIT
-    result = _verify(client, auditor)
+    result = verify_trail(client, auditor)
     assert (result["scope"], result["checked"], result["complete"]) == ("whole", LIMIT, True)
 
 
@@ -153,7 +141,7 @@ def test_the_scheduler_walks_the_whole_trail_and_requests_carry_on_from_it(app, 
     )
     assert newest.occurred_at == NOW
     _append(app, 2)
-    result = _verify(client, auditor)
+    result = verify_trail(client, auditor)
     checkpoint = newest.id - 1
     assert result["ok"] is True
     assert result["scope"] == "since_checkpoint"
@@ -183,9 +171,9 @@ def test_a_change_behind_the_checkpoint_is_found_by_the_next_whole_walk(
 ):
     _append(app, 10)
     checkpoint = _whole_walk(app)
-    _tamper(app, "UPDATE audit_events SET action = 'nothing_to_see' WHERE id = 2")
+    tamper_trail(app, "UPDATE audit_events SET action = 'nothing_to_see' WHERE id = 2")
     # A request walks only what came after the checkpoint, and cannot see it.
-    assert _verify(client, auditor)["ok"] is True
+    assert verify_trail(client, auditor)["ok"] is True
     with app.app_context():
         run = run_job(AUDIT_VERIFY, now=clock.utcnow())
     assert run.outcome == "succeeded"
@@ -195,7 +183,7 @@ def test_a_change_behind_the_checkpoint_is_found_by_the_next_whole_walk(
     ]
     # From then on every request reports the break, though its own walk is sound.
     for _ in range(2):
-        result = _verify(client, auditor)
+        result = verify_trail(client, auditor)
         assert result["scope"] == "since_checkpoint"
         assert (result["ok"], result["first_broken_id"]) == (False, 2)
         assert result["reason"] == "event content does not match its hash"
@@ -223,8 +211,8 @@ def test_a_change_behind_the_checkpoint_is_found_by_the_next_whole_walk(
 def test_a_changed_checkpoint_event_is_found(app, client, auditor, tampering, reason):
     _append(app, 10)
     checkpoint = _whole_walk(app)
-    _tamper(app, tampering.format(forged="f" * 64, checkpoint=checkpoint))
-    result = _verify(client, auditor)
+    tamper_trail(app, tampering.format(forged="f" * 64, checkpoint=checkpoint))
+    result = verify_trail(client, auditor)
     assert (result["ok"], result["first_broken_id"], result["reason"]) == (
         False,
         checkpoint,
@@ -240,8 +228,8 @@ def test_a_change_after_the_checkpoint_is_found_by_a_request(app, client, audito
     checkpoint = _whole_walk(app)
     _append(app, 2)
     changed = checkpoint + 2
-    _tamper(app, f"UPDATE audit_events SET action = 'nothing_to_see' WHERE id = {changed}")
-    result = _verify(client, auditor)
+    tamper_trail(app, f"UPDATE audit_events SET action = 'nothing_to_see' WHERE id = {changed}")
+    result = verify_trail(client, auditor)
     assert (result["ok"], result["first_broken_id"], result["through_id"]) == (
         False,
         changed,
@@ -249,7 +237,7 @@ def test_a_change_after_the_checkpoint_is_found_by_a_request(app, client, audito
     )
     assert result["last_whole_walk"]["ok"] is True
     # A walk that found a break is no checkpoint: the next request starts where this did.
-    assert _verify(client, auditor)["from_id"] == result["from_id"]
+    assert verify_trail(client, auditor)["from_id"] == result["from_id"]
 
 
 def test_the_command_walks_the_whole_trail_and_records_it(app, runner):
@@ -266,7 +254,7 @@ def test_the_command_walks_the_whole_trail_and_records_it(app, runner):
     )
 
 
-def test_only_an_auditor_may_verify(client, officer, admin):
+def test_only_an_auditor_mayverify_trail(client, officer, admin):
     for account in (officer, admin):
         assert_problem(client.get("/api/v1/audit-events/verify", headers=account.headers), 403)
     assert_problem(client.get("/api/v1/audit-events/verify"), 401)
