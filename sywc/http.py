@@ -63,10 +63,12 @@ class Page:
     limit: int
     total: int
     total_capped: bool
+    # Whether a row follows this page: known exactly, even when `total` is capped.
+    more: bool
 
     @property
     def next_page(self) -> int | None:
-        return self.page + 1 if self.page * self.limit < self.total else None
+        return self.page + 1 if self.more else None
 
     @property
     def prev_page(self) -> int | None:
@@ -107,29 +109,35 @@ def paginate(
     The count rides on the page itself, as a column every row repeats (PostgreSQL runs
     the uncorrelated subquery once): one statement and one round trip for a page and
     its total. Only a page past the end, which has no row to carry it, counts alone.
-    With `scalars=False` the items are the rows as read, so each ends with `page_total`:
-    read them by name.
+    The count stops at the cap or, on a page beyond it, one row past the page's end
+    (which the page's own OFFSET reads anyway), so whether a next page exists is known
+    exactly however deep the page. With `scalars=False` the items are the rows as read,
+    so each ends with `page_total`: read them by name.
     """
     offset = (page - 1) * limit
-    counted = stmt.add_columns(_count(stmt).scalar_subquery().label(PAGE_TOTAL))
+    upto = max(COUNT_CAP, offset + limit)
+    counted = stmt.add_columns(_count(stmt, upto).scalar_subquery().label(PAGE_TOTAL))
     rows = session.execute(counted.limit(limit).offset(offset)).all()
     if rows:
         total = rows[0][-1]
     elif page == 1:
         total = 0
     else:
-        total = session.execute(_count(stmt)).scalar_one()
+        total = session.execute(_count(stmt, upto)).scalar_one()
     items = [row[0] for row in rows] if scalars else list(rows)
-    return Page(items, page, limit, min(total, COUNT_CAP), total > COUNT_CAP)
+    return Page(
+        items, page, limit, min(total, COUNT_CAP), total > COUNT_CAP, total > offset + limit
+    )
 
 
-def _count(stmt: sa.Select[Any]) -> sa.Select[Any]:
-    # Count the matching rows, not their columns: a column computed per row (a young
-    # person's flags, say) would otherwise be computed for every row counted.
+def _count(stmt: sa.Select[Any], upto: int) -> sa.Select[Any]:
+    """Count the matching rows, stopping at one past `upto`."""
+    # Count the rows, not their columns: a column computed per row (a young person's
+    # flags, say) would otherwise be computed for every row counted.
     counted = (
         stmt.order_by(None)
         .with_only_columns(sa.literal_column("1").label("one"), maintain_column_froms=True)
-        .limit(COUNT_CAP + 1)
+        .limit(upto + 1)
         .subquery(PAGE_TOTAL)
     )
     return sa.select(sa.func.count()).select_from(counted)

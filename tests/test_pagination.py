@@ -68,3 +68,30 @@ def test_totals_beyond_the_cap_are_reported_as_capped(
     assert (full["total"], full["total_capped"], full["next_page"], alone) == (3, True, 2, [])
     past, _, alone = _list(client, admin, count_statements, limit=2, page=9)
     assert (past["total"], past["total_capped"], len(alone)) == (3, True, 1)
+
+
+def test_next_pages_beyond_the_cap_lead_to_every_record(client, admin, five_users, monkeypatch):
+    """Past the cap the total is a lower bound, but the next page is still known exactly."""
+    monkeypatch.setattr(http, "COUNT_CAP", 2)
+    seen, pages, url = [], [], "/api/v1/users?limit=2"
+    while url:
+        response = client.get(url, headers=admin.headers)
+        assert response.status_code == 200
+        body = response.get_json()
+        seen += [user["id"] for user in body["items"]]
+        pages.append((body["page"], body["total"], body["total_capped"], body["next_page"]))
+        links = {rel: target for target, rel in _links(response.headers.get("Link", ""))}
+        assert ("next" in links) == (body["next_page"] is not None)
+        url = links.get("next")
+    assert sorted(seen) == sorted(user.id for user in five_users)
+    assert len(set(seen)) == 5
+    assert pages == [(1, 2, True, 2), (2, 2, True, 3), (3, 2, True, None)]
+
+
+def _links(header: str) -> list[tuple[str, str]]:
+    """(target, rel) of each entry of a `Link` header, the target relative to the host."""
+    entries = []
+    for entry in filter(None, (part.strip() for part in header.split(","))):
+        target, rel = entry.split(";")
+        entries.append((target.strip("<> ").split("localhost", 1)[1], rel.split('"')[1]))
+    return entries
