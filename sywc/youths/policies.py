@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm.interfaces import ORMOption
 
-from sywc.errors import NotFound
+from sywc.errors import NotFound, PermissionDenied
 from sywc.extensions import db
 from sywc.security import Principal
 from sywc.youths.models import Youth
@@ -53,3 +53,17 @@ def get_visible_youth(
     if youth is None:
         raise NotFound("No such young person.")
     return youth
+
+
+def ensure_can_hand_over_lead(principal: Principal, youth: Youth, agency: str) -> None:
+    """Let the lead agency's own officers, or a senior officer, move the lead elsewhere.
+
+    The lead agency sees every referral about the young person, so an agency that could
+    name itself lead would read other agencies' referrals; taking the lead on is for an
+    accepted referral (`make_lead`) or a senior officer.
+    """
+    moved = agency != youth.lead_agency
+    if moved and principal.agency != youth.lead_agency and not principal.is_senior:
+        raise PermissionDenied(
+            "Only the lead agency or a senior officer may move the lead to another agency."
+        )

@@ -185,6 +185,40 @@ def test_patch_checks_lead_officer_against_lead_agency(client, officer, make_use
     assert (both.get_json()["lead_agency"], both.get_json()["lead_officer_id"]) == ("IGXU", igxu.id)
 
 
+def test_only_the_lead_agency_or_a_senior_officer_moves_the_lead(app, client, officer, make_user):
+    created = create_youth(client, officer)
+    path = f"/api/v1/youths/{created['id']}"
+    headers = {"If-Match": f'"{created["version"]}"'}
+    early_help = make_user("officer", "EARLY_HELP")
+    # Another agency naming itself lead would read every referral about the child.
+    taken = client.patch(
+        path,
+        json={"lead_agency": "EARLY_HELP", "lead_officer_id": early_help.id},
+        headers={**early_help.headers, **headers},
+    )
+    assert_problem(taken, 403)
+    with app.app_context():
+        youth = db.session.get(Youth, created["id"])
+        assert (youth.lead_agency, youth.version) == ("MPS", created["version"])
+    events = audit_actions(app, record_type="youth", record_id=str(created["id"]))
+    assert [event.action for event in events] == ["youth_created"]
+    # Its officers may still change what else they may, the lead agency left as it is.
+    kept = client.patch(
+        path,
+        json={"lead_agency": "MPS", "ward": created["ward"]},
+        headers={**early_help.headers, **headers},
+    )
+    assert kept.status_code == 200
+    senior = make_user("senior_officer", "YOT")
+    handed = client.patch(
+        path,
+        json={"lead_agency": "EARLY_HELP", "lead_officer_id": early_help.id},
+        headers={**senior.headers, "If-Match": f'"{kept.get_json()["version"]}"'},
+    )
+    assert handed.status_code == 200
+    assert handed.get_json()["lead_agency"] == "EARLY_HELP"
+
+
 def test_empty_patch_is_422(client, officer):
     created = create_youth(client, officer)
     response = client.patch(

@@ -173,7 +173,11 @@ def _apply_links(youth: Youth, changes: dict[str, Any]) -> None:
         ]
 
 
-def _check_changes(youth: Youth, changes: dict[str, Any], *, today: Any) -> None:
+def _check_changes(
+    principal: Principal, youth: Youth, changes: dict[str, Any], *, today: Any
+) -> None:
+    if "lead_agency" in changes:
+        policies.ensure_can_hand_over_lead(principal, youth, changes["lead_agency"])
     if "date_of_birth" in changes:
         checks.check_age(changes["date_of_birth"], on=youth.entered_on)
     if "ward" in changes:
@@ -208,7 +212,7 @@ def update_youth(
     links = [selectinload(getattr(Youth, LINKS[k])) for k in sorted(LINKS.keys() & changes)]
     youth = policies.get_visible_youth(principal, youth_id, for_update=True, options=links)
     check_version(youth.version, expected_version)
-    _check_changes(youth, changes, today=now.date())
+    _check_changes(principal, youth, changes, today=now.date())
     details: dict[str, Any] = {"changed": sorted(changes)}
     if changes.get("cohort_reason", youth.cohort_reason) != youth.cohort_reason:
         # Victim, at risk or perpetrator: a relabelling must stay traceable, old and new.
