@@ -9,6 +9,7 @@ from sywc.errors import ValidationFailed
 
 MAX_YEARS = 5
 DEFAULT_MONTHS = 3
+QUARTER_MONTHS = 3
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Period:
             "to": self.end,
             "requested_from": self.requested_start,
             "requested_to": self.requested_end,
-            "whole_months": self.snapped,
+            "whole_quarter": self.snapped,
         }
 
     def months(self) -> list[date]:
@@ -61,27 +62,54 @@ def years_before(day: date, years: int) -> date:
     return _add_years(day, -years)
 
 
-def resolve_period(
-    start: date | None, end: date | None, *, whole_months: bool, today: date
-) -> Period:
-    """Check the requested period, fill defaults, and snap it to months when asked to."""
+def quarter_start(day: date) -> date:
+    """Return the first day of the calendar quarter of `day`."""
+    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def quarter_end(day: date) -> date:
+    """Return the last day of the calendar quarter of `day`."""
+    return _add_months(quarter_start(day), QUARTER_MONTHS) - timedelta(days=1)
+
+
+def resolve_period(start: date | None, end: date | None, *, board: bool, today: date) -> Period:
+    """Check the requested period and fill defaults; a board period is one whole quarter."""
+    if board:
+        return _board_quarter(start, end, today=today)
     last_full_month_end = today.replace(day=1) - timedelta(days=1)
     if end is None:
-        end = last_full_month_end if whole_months or start is None else today
+        end = last_full_month_end if start is None else today
     if start is None:
         start = _add_months(end.replace(day=1), 1 - DEFAULT_MONTHS)
     if start > end:
         raise ValidationFailed.field("from", "The period starts after it ends (from > to).")
     if end >= _add_years(start, MAX_YEARS):
         raise ValidationFailed.field("from", f"A period may not be longer than {MAX_YEARS} years.")
-    if not whole_months:
-        return Period(start, end, start, end, snapped=False)
-    # Board periods are whole calendar months, and only months already over: figures
-    # for days, or for a month still filling up, could be differenced to isolate a child.
-    snapped_start = start.replace(day=1)
-    snapped_end = min(month_end(end), last_full_month_end)
-    if snapped_start > snapped_end:
+    return Period(start, end, start, end, snapped=False)
+
+
+def _board_quarter(start: date | None, end: date | None, *, today: date) -> Period:
+    """Board periods are single calendar quarters already over.
+
+    Figures for two periods that overlap, or one inside the other, could be subtracted to
+    isolate a withheld count (January to March less January to February is March), and
+    figures for days, or for a quarter still filling up, likewise. Quarters never overlap,
+    so no board figure can be differenced against another period's.
+    """
+    last_quarter = quarter_start(today) - timedelta(days=1)
+    asked_start = start or quarter_start(end or last_quarter)
+    asked_end = end or quarter_end(asked_start)
+    if asked_start > asked_end:
+        raise ValidationFailed.field("from", "The period starts after it ends (from > to).")
+    first, last = quarter_start(asked_start), quarter_end(asked_end)
+    if quarter_start(last) != first:
         raise ValidationFailed.field(
-            "to", "Board statistics cover completed calendar months; this month is not over yet."
+            "to",
+            "Board statistics cover one calendar quarter at a time (January to March, "
+            "April to June, July to September or October to December).",
         )
-    return Period(snapped_start, snapped_end, start, end, snapped=True)
+    if last > last_quarter:
+        raise ValidationFailed.field(
+            "to", "Board statistics cover completed calendar quarters; this one is not over yet."
+        )
+    return Period(first, last, asked_start, asked_end, snapped=True)

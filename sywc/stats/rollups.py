@@ -3,8 +3,8 @@
 Counting the cohort at the end of a period, or judging every visit due in it, reads the
 whole history of every child in scope: seconds at London scale. The counts for a period
 and scope change only when the data does, so the scheduler computes them every
-STATS_REFRESH_MINUTES for the periods the board reads (the default period and the last
-month) and for any period asked for in the last STATS_ROLLUP_KEEP_DAYS, and a request
+STATS_REFRESH_MINUTES for the periods the board reads (the last completed quarter and
+the one before) and for any period asked for in the last STATS_ROLLUP_KEEP_DAYS, and a request
 takes them from here while they are fresh: computed today and at most
 STATS_ROLLUP_MAX_AGE_MINUTES ago. A request that finds none fresh counts on the spot and
 stores what it counted. Every report says how fresh its figures are (`as_of`).
@@ -217,15 +217,15 @@ def store(key: RollupKey, tally: Tally, *, computed_at: datetime, computed_on: d
 
 
 def standard_keys(today: date) -> list[RollupKey]:
-    """Return the rollups the board reads by default: every borough, the default period
-    and the last complete month, for each kind of count."""
+    """Return the rollups the board reads by default: every borough, the last completed
+    quarter and the one before it, for each kind of count."""
     from sywc.stats.reports import COUNTERS
 
     # A board request counts every borough (see `Scope.counted_boroughs`), by whole borough.
     everyone = ",".join(sorted(BOROUGH_CODES))
-    default = resolve_period(None, None, whole_months=True, today=today)
-    last_month = resolve_period(default.end.replace(day=1), None, whole_months=True, today=today)
-    periods = {(default.start, default.end): None, (last_month.start, last_month.end): None}
+    latest = resolve_period(None, None, board=True, today=today)
+    before = resolve_period(None, latest.start - timedelta(days=1), board=True, today=today)
+    periods = {(latest.start, latest.end): None, (before.start, before.end): None}
     return [
         RollupKey(kind, start, end, everyone, "") for kind in COUNTERS for start, end in periods
     ]

@@ -19,14 +19,15 @@ class StatsArgs(ma.Schema):
         validate=PERIOD_BOUNDS,
         metadata={
             "description": "First day of the period (default: the first of the three "
-            "calendar months before this one). Board members get whole months."
+            "calendar months before this one). Board members get one whole calendar "
+            "quarter (default: the last completed one)."
         },
     )
     to = ma.fields.Date(
         validate=PERIOD_BOUNDS,
         metadata={
             "description": "Last day of the period (default: the end of last month). Board "
-            "members get whole, completed months."
+            "members get one whole, completed calendar quarter: from and to in the same one."
         },
     )
     borough = ma.fields.String(
@@ -50,8 +51,9 @@ class StatsPeriodSchema(ma.Schema):
     to = ma.fields.Date(required=True)
     requested_from = ma.fields.Date(required=True)
     requested_to = ma.fields.Date(required=True)
-    whole_months = ma.fields.Boolean(
-        required=True, metadata={"description": "True when snapped to whole calendar months"}
+    whole_quarter = ma.fields.Boolean(
+        required=True,
+        metadata={"description": "True when snapped to the whole calendar quarter (board)"},
     )
 
 

@@ -58,7 +58,7 @@ def get_statistics(
     those counted on the spot are stored for the next request.
     """
     scope = resolve_scope(principal, borough=borough, ward=ward)
-    period = resolve_period(start, end, whole_months=scope.suppressed, today=today)
+    period = resolve_period(start, end, board=scope.suppressed, today=today)
     rollups = Rollups.for_request(current_app.config, now=now, today=today)
     kind = FROM_TALLY.get(name)
     if kind is None:

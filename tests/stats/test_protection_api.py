@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,6 +13,7 @@ from sywc.extensions import db
 from sywc.incidents.models import Incident
 from sywc.youths.models import Youth
 from tests import factories as f
+from tests.conftest import assert_problem
 from tests.stats.conftest import QUARTER, fetch, table, values
 from tests.stats.joint import assert_safe, cohort_identities, rebuild
 
@@ -124,38 +126,63 @@ def test_borough_slices_and_their_sum_cannot_be_differenced(app, client, board, 
     assert_safe(system, seen)
 
 
-def test_board_periods_snap_to_whole_completed_months(client, board, senior):
+def test_board_periods_snap_to_the_whole_completed_quarter(client, board, senior):
     asked = {"from": "2026-01-15", "to": "2026-02-10"}
 
     snapped = fetch(client, "cohort", board, **asked)["period"]
     exact = fetch(client, "cohort", senior, **asked)["period"]
 
     assert snapped == {
-        "from": "2026-01-01", "to": "2026-02-28", "requested_from": "2026-01-15",
-        "requested_to": "2026-02-10", "whole_months": True,
+        "from": "2026-01-01", "to": "2026-03-31", "requested_from": "2026-01-15",
+        "requested_to": "2026-02-10", "whole_quarter": True,
     }  # fmt: skip
-    assert (exact["from"], exact["to"], exact["whole_months"]) == (
+    assert (exact["from"], exact["to"], exact["whole_quarter"]) == (
         "2026-01-15",
         "2026-02-10",
         False,
     )
-    # April 2026 is not over on 10 April: board periods stop at the end of March.
-    running = fetch(client, "cohort", board, **{"from": "2026-03-20", "to": "2026-04-09"})
-    assert (running["period"]["from"], running["period"]["to"]) == ("2026-03-01", "2026-03-31")
 
 
-def test_a_board_period_inside_the_current_month_is_refused(client, board):
-    response = client.get(
-        "/api/v1/stats/cohort",
-        query_string={"from": "2026-04-01", "to": "2026-04-09"},
-        headers=board.headers,
-    )
+@pytest.mark.parametrize(
+    "asked",
+    [
+        # April to June 2026 is not over on 10 April.
+        {"from": "2026-04-01", "to": "2026-04-09"},
+        # Across two quarters.
+        {"from": "2026-03-20", "to": "2026-04-09"},
+        {"from": "2025-11-01", "to": "2026-02-28"},
+    ],
+)
+def test_a_board_period_beyond_one_completed_quarter_is_refused(client, board, asked):
+    response = client.get("/api/v1/stats/cohort", query_string=asked, headers=board.headers)
 
-    assert response.status_code == 422
-    assert "to" in response.get_json()["errors"]
+    assert_problem(response, 422, "to")
 
 
-def test_the_default_period_is_the_last_three_whole_months(client, board, senior):
+def test_a_month_withheld_from_the_board_is_not_recovered_from_two_periods(app, client, board):
+    with app.app_context():
+        for day in range(5):
+            f.youth(borough="WCC", entered_on=date(2026, 1, 5 + day))
+        for day in range(2):  # two children entered in March: a small number
+            f.youth(borough="WCC", entered_on=date(2026, 3, 5 + day))
+        db.session.commit()
+
+    def entries(**asked):
+        report = fetch(client, "cohort", board, borough="WCC", **asked)
+        period = report["period"]
+        return period["from"], period["to"], table(report, "entries")["total"]
+
+    quarter = entries(**{"from": "2026-01-01", "to": "2026-03-31"})
+    january_to_february = entries(**{"from": "2026-01-01", "to": "2026-02-28"})
+    march = entries(**{"from": "2026-03-01", "to": "2026-03-31"})
+
+    # Every board request inside the quarter is the quarter: nothing to subtract.
+    assert quarter == january_to_february == march
+    assert quarter == ("2026-01-01", "2026-03-31", 7)
+
+
+def test_the_default_period_is_the_last_quarter_and_the_last_three_months(client, board, senior):
+    # On 10 April they are the same: January to March.
     for who in (board, senior):
         period = fetch(client, "cohort", who)["period"]
         assert (period["from"], period["to"]) == ("2026-01-01", "2026-03-31")

@@ -196,19 +196,20 @@ def test_the_refresh_recounts_wanted_and_standard_rollups_and_forgets_the_rest(
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert (out["outcome"], out["refreshed"], out["dropped"]) == ("succeeded", 11, 1)
-    quarter, march = (date(2026, 1, 1), date(2026, 3, 31)), (date(2026, 3, 1), date(2026, 3, 31))
+    # The board's standard periods: the last completed quarter and the one before.
+    before, quarter = (date(2025, 10, 1), date(2025, 12, 31)), (date(2026, 1, 1), date(2026, 3, 31))
     assert stored(app) == [
+        ("incidents", *before, EVERY_BOROUGH, "", later),
         ("incidents", *quarter, EVERY_BOROUGH, "", later),
-        ("incidents", *march, EVERY_BOROUGH, "", later),
+        ("pvs", *before, EVERY_BOROUGH, "", later),
         ("pvs", *quarter, EVERY_BOROUGH, "", later),
-        ("pvs", *march, EVERY_BOROUGH, "", later),
+        ("referrals", *before, EVERY_BOROUGH, "", later),
         ("referrals", *quarter, EVERY_BOROUGH, "", later),
-        ("referrals", *march, EVERY_BOROUGH, "", later),
+        ("snapshot", *before, EVERY_BOROUGH, "", later),
         ("snapshot", *quarter, EVERY_BOROUGH, "", later),
-        ("snapshot", *march, EVERY_BOROUGH, "", later),
+        ("visits", *before, EVERY_BOROUGH, "", later),
         ("visits", *quarter, EVERY_BOROUGH, "", later),
         ("visits", *quarter, "WCC", "", later),
-        ("visits", *march, EVERY_BOROUGH, "", later),
     ]
     # The recount replaced the counts: the report kept from the old ones is not served.
     body = fetch(client, "visits", senior, borough="WCC", **QUARTER)
