@@ -1,10 +1,53 @@
 """Shapes of /audit-events."""
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
 from sywc.fields import ID_RANGE, Moment
 from sywc.http import PageArgs
+
+# The details an auditor is shown: who acted on which records, how and with what effect,
+# never the case itself. A rating, a cohort reason, an incident's type and roles, a
+# visit's outcome, a referral's reasons, or the filters of a list page (whose ids would
+# pin them on the children named) are case data, which the auditor's role excludes. The
+# stored event keeps them, hashed in the chain; only what is shown leaves them out. A
+# key not named here is withheld, so a new detail is hidden until judged safe to show.
+SHOWN_DETAILS = frozenset(
+    {
+        # which records, and which of their fields, an action concerned
+        *("changed", "via", "current", "restricted", "duplicate_confirmed", "page"),
+        *("youth_id", "visit_id", "assessment_id", "referral_id", "incident_id"),
+        *("meeting_id", "owner_id", "chair_id", "client_id", "session_id"),
+        *("alert_ids", "visit_ids", "assessment_ids", "incident_ids", "action_ids"),
+        *("pvs_meeting_ids", "via_ids", "officer_ids"),
+        *("alerts_resolved", "lead_changed", "lead_officer_cleared", "make_lead"),
+        *("matched_on_submission", "idempotency_key", "sort"),
+        # agencies, boroughs and accounts: the partnership's own organisation
+        *("borough", "boroughs", "agency", "lead_agency", "from_agency", "to_agency"),
+        "from_partner_id",
+        *("allowed_agencies", "role", "scopes", "values", "sessions_ended", "locked_now"),
+        # sign-in refusals, statistics asked for, and the service's own bookkeeping
+        *("reason", "table", "from", "to", "suppressed", "format", "purged", "as_of"),
+        *("opened", "resolved", "escalated"),
+        *("ok", "checked", "scope", "from_id", "through_id", "through_hash", "complete"),
+        "first_broken_id",
+    }
+)
+WITHHELD = "withheld"
+
+
+def shown_details(details: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An event's details as an auditor sees them: case data replaced by `"withheld"`."""
+    if not details:
+        return details
+    return {key: value if key in SHOWN_DETAILS else WITHHELD for key, value in details.items()}
+
+
+class ShownDetails(ma.fields.Dict):
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return super()._serialize(shown_details(value), attr, obj, **kwargs)
 
 
 class AuditEventSchema(ma.Schema):
@@ -19,7 +62,13 @@ class AuditEventSchema(ma.Schema):
     record_type = ma.fields.String(allow_none=True)
     record_id = ma.fields.String(allow_none=True)
     record_ids = ma.fields.List(ma.fields.String(), allow_none=True)
-    details = ma.fields.Dict(allow_none=True)
+    details = ShownDetails(
+        allow_none=True,
+        metadata={
+            "description": "What the action concerned; case data (ratings, cohort reasons, "
+            'outcomes, roles, a list\'s filters) is shown as "withheld"'
+        },
+    )
     request_id = ma.fields.String(allow_none=True)
     client_address = ma.fields.String(allow_none=True)
     prev_hash = ma.fields.String()

@@ -18,6 +18,7 @@ from sywc.audit.models import AuditEvent, AuditEventRecord
 from sywc.extensions import db
 from tests.audit import tamper_trail, verify_trail
 from tests.conftest import PASSWORD, assert_problem, audit_actions
+from tests.youths.helpers import create_youth
 
 
 def test_foundation_actions_are_events(app, client, officer, auditor):
@@ -83,6 +84,38 @@ def test_auditor_filters_events(client, officer, auditor, admin):
         422,
         "from",
     )
+
+
+def test_the_auditor_is_shown_who_did_what_but_no_case_data(app, client, officer, auditor):
+    youth = create_youth(client, officer, cohort_reason="perpetrator", rag="red")
+    relabelled = client.patch(
+        f"/api/v1/youths/{youth['id']}",
+        json={"cohort_reason": "victim"},
+        headers={**officer.headers, "If-Match": f'"{youth["version"]}"'},
+    )
+    assert relabelled.status_code == 200
+    client.get("/api/v1/youths?rag=red&cohort_reason=victim", headers=officer.headers)
+
+    listed = client.get(
+        f"/api/v1/audit-events?actor_id={officer.id}&limit=200", headers=auditor.headers
+    )
+    assert listed.status_code == 200
+    shown = {event["action"]: event for event in listed.get_json()["items"]}
+    assert shown["youth_created"]["details"] == {
+        "borough": "WCC", "rag": "withheld", "cohort_reason": "withheld",
+        "lead_agency": "MPS", "duplicate_confirmed": False,
+    }  # fmt: skip
+    assert shown["youth_updated"]["details"] == {
+        "changed": ["cohort_reason"], "cohort_reason": "withheld",
+    }  # fmt: skip
+    assert shown["youths_listed"]["record_ids"] == [str(youth["id"])]
+    assert shown["youths_listed"]["details"]["filters"] == "withheld"
+    text = listed.get_data(as_text=True)
+    assert not [word for word in ('"perpetrator"', '"victim"', '"red"') if word in text]
+    # The trail itself keeps the relabelling, old and new, under its hash.
+    stored = audit_actions(app, action="youth_updated")
+    assert stored[0].details["cohort_reason"] == {"from": "perpetrator", "to": "victim"}
+    assert verify_trail(client, auditor)["ok"] is True
 
 
 def test_a_tampered_event_is_found(app, client, runner, officer, auditor):
