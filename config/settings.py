@@ -190,13 +190,16 @@ class ProductionSettings(Settings):
 
 
 def check_production(cfg: dict[str, Any]) -> None:
-    """Refuse to start production with a missing or guessable secret."""
+    """Refuse to start production with a missing or guessable secret, or on the embedded
+    database: a file beside the code, lost with the next release, is no place for it."""
     secret = cfg.get("JWT_SECRET_KEY") or ""
     if len(secret) < MIN_SECRET_LENGTH or secret.lower() in WEAK_SECRETS or len(set(secret)) < 8:
         raise ConfigurationError(
             f"JWT_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
             "characters in production"
         )
+    if not _env("DATABASE_URL"):
+        raise ConfigurationError("DATABASE_URL must name the production database")
 
 
 def _development_secret() -> str:

@@ -41,6 +41,13 @@ def test_production_refuses_missing_or_weak_secret(monkeypatch, secret):
         create_app(env="production")
 
 
+def test_production_refuses_to_start_on_the_embedded_database(monkeypatch):
+    monkeypatch.setenv("JWT_SECRET_KEY", "0123456789abcdefghijklmnopqrstuvwxyzABCD")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(ConfigurationError, match="DATABASE_URL"):
+        create_app(env="production")
+
+
 def test_production_starts_with_a_strong_secret(monkeypatch, database_url):
     monkeypatch.setenv("JWT_SECRET_KEY", "0123456789abcdefghijklmnopqrstuvwxyzABCD")
     monkeypatch.setenv("DATABASE_URL", database_url)

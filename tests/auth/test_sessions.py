@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -155,6 +157,29 @@ def test_login_is_rate_limited_per_address(client):
     assert statuses == [401, 401, 401, 429]
     body = assert_problem(_login(client, "nobody", "whatever-password"), 429)
     assert body["status"] == 429
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def test_workers_share_the_login_limit_through_redis(database_url):
+    """Production keeps the limit in Redis, so each worker counts every attempt."""
+    import redis  # a runtime requirement: its absence fails here, not in production
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        # A run of its own: no earlier run's counts in the shared store.
+        "RATELIMIT_KEY_PREFIX": f"sywc-test-{uuid.uuid4().hex}",
+        "LOGIN_RATE_LIMIT": "2 per minute",
+    }
+    workers = [create_app(config, env="test").test_client() for _ in range(2)]
+    statuses = [_login(workers[n % 2], "nobody", "whatever-password").status_code for n in range(3)]
+    assert statuses == [401, 401, 429]
 
 
 def test_cors_allows_only_configured_origins(database_url):
