@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from types import FrameType
 from typing import Any
 
@@ -29,7 +29,7 @@ from flask.cli import with_appcontext
 
 from sywc import clock
 from sywc.alerts.enums import JobOutcome
-from sywc.alerts.jobs import finish_job_run, record_skipped_run, start_job_run
+from sywc.alerts.jobs import finish_job_run, last_run, record_skipped_run, start_job_run
 from sywc.alerts.locks import scheduler_lock
 from sywc.alerts.models import JobRun
 from sywc.alerts.scheduled import scan_alerts_job
@@ -52,23 +52,37 @@ class Job:
     # The lock (sywc.alerts.locks) and the scheduler's thread the job runs under.
     lock: str = "scheduler"
     executor: str = "default"
+    # A costly job runs once per interval across every scheduler process: a standby, or
+    # a restarted process, skips it while another run started within most of the
+    # interval. The cheap ones (the scan, which finds missed visits, and the purge) run
+    # on every process's tick; a second run finds nothing more to do.
+    once_per_interval: bool = False
+
+
+# "Most of the interval": the processes tick at their own times, so a run of another
+# process's a little less than an interval ago still counts as this interval's.
+RECENT_SHARE = 0.9
 
 
 ALERT_SCAN = Job("alerts_scan", scan_alerts_job)
 IDEMPOTENCY_PURGE = Job("idempotency_purge", purge_idempotency_keys_job)
-STATS_REFRESH = Job("stats_refresh", refresh_stats_job, interval="STATS_REFRESH_MINUTES")
+STATS_REFRESH = Job(
+    "stats_refresh", refresh_stats_job, interval="STATS_REFRESH_MINUTES", once_per_interval=True
+)
 AUDIT_VERIFY = Job(
     "audit_verify",
     verify_audit_job,
     interval="AUDIT_VERIFY_MINUTES",
     lock="audit_walk",
     executor="audit_walk",
+    once_per_interval=True,
 )
 JOBS: tuple[Job, ...] = (ALERT_SCAN, IDEMPOTENCY_PURGE, STATS_REFRESH, AUDIT_VERIFY)
 
 
-def run_job(job: Job, *, now: datetime | None = None) -> JobRun:
-    """Run `job` as of `now` under the scheduler lock and record the run; skip if locked."""
+def run_job(job: Job, *, now: datetime | None = None, recent: timedelta | None = None) -> JobRun:
+    """Run `job` as of `now` under its lock and record the run; skip if locked, or if
+    `recent` is given and a run of the job that started within it succeeded."""
     as_of = now or clock.utcnow()
     with scheduler_lock(job.lock) as held:
         if not held:
@@ -76,6 +90,15 @@ def run_job(job: Job, *, now: datetime | None = None) -> JobRun:
                 "job skipped: another scheduler process holds the lock", extra={"job": job.name}
             )
             return record_skipped_run(job=job.name, as_of=as_of, now=clock.utcnow())
+        done = last_run(job=job.name, outcome=JobOutcome.SUCCEEDED) if recent else None
+        if recent and done is not None and done.started_at > clock.utcnow() - recent:
+            log.info("job skipped: it ran within its interval", extra={"job": job.name})
+            return record_skipped_run(
+                job=job.name,
+                as_of=as_of,
+                now=clock.utcnow(),
+                reason=f"run {done.id} started within the interval",
+            )
         run = start_job_run(job=job.name, as_of=as_of, now=clock.utcnow())
         try:
             counts = job.func(now=as_of, job_run_id=run.id)
@@ -93,7 +116,8 @@ def run_job(job: Job, *, now: datetime | None = None) -> JobRun:
 
 def _run_in_app(app: Flask, job: Job) -> None:
     with app.app_context():
-        run_job(job)
+        interval = timedelta(minutes=int(app.config[job.interval]))
+        run_job(job, recent=interval * RECENT_SHARE if job.once_per_interval else None)
 
 
 def build_scheduler(app: Flask, *, start_at: datetime | None = None) -> BlockingScheduler:

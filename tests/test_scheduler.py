@@ -22,7 +22,17 @@ from sywc.alerts.locks import scheduler_lock
 from sywc.alerts.models import Alert, AlertEvent, JobRun
 from sywc.alerts.scan import apply_scan
 from sywc.extensions import db
-from sywc.scheduler import ALERT_SCAN, AUDIT_VERIFY, JOBS, Job, build_scheduler, run_job
+from sywc.scheduler import (
+    ALERT_SCAN,
+    AUDIT_VERIFY,
+    IDEMPOTENCY_PURGE,
+    JOBS,
+    STATS_REFRESH,
+    Job,
+    _run_in_app,
+    build_scheduler,
+    run_job,
+)
 from tests import factories
 from tests.conftest import assert_problem
 
@@ -172,6 +182,48 @@ def test_readyz_reports_the_last_successful_run_and_when_it_is_stale(app, client
     stale = client.get("/readyz")
     # A stopped scheduler is reported, but the web still serves: not a 503.
     assert (stale.status_code, stale.get_json()["scheduler"]["status"]) == (200, "stale")
+
+
+def test_readyz_judges_the_scan_not_whichever_job_last_succeeded(app, client, clock):
+    def broken(*, now, job_run_id):
+        raise RuntimeError("the scan cannot run")
+
+    with app.app_context():
+        run_job(ALERT_SCAN, now=NOW)
+        for minutes in (15, 30, 45):
+            clock.now = NOW + timedelta(minutes=minutes)
+            run_job(Job("alerts_scan", broken))
+            run_job(IDEMPOTENCY_PURGE)
+    body = client.get("/readyz").get_json()["scheduler"]
+    # The purge succeeded a moment ago; missed visits have gone unseen for 45 minutes.
+    assert (body["job"], body["status"], body["last_outcome"]) == ("alerts_scan", "stale", "failed")
+    assert body["last_success_at"] == NOW.isoformat()
+
+
+@pytest.mark.app_config({"SCHEDULER_INTERVAL_MINUTES": 15, "STATS_REFRESH_MINUTES": 60})
+def test_a_costly_job_runs_once_per_interval_across_scheduler_processes(app, clock, overdue):
+    """Two processes, or one restarted, tick at their own times: the refresh and the walk
+    run once per interval, the scan on every tick."""
+    outcomes = []
+    for minutes in (0, 20, 55, 60, 75):
+        clock.now = NOW + timedelta(minutes=minutes)
+        for job in (STATS_REFRESH, ALERT_SCAN):
+            _run_in_app(app, job)
+    with app.app_context():
+        for run in db.session.scalars(sa.select(JobRun).order_by(JobRun.id)):
+            outcomes.append(
+                (run.job, int((run.started_at - NOW).total_seconds() // 60), run.outcome)
+            )
+    refreshes = [(minute, outcome) for job, minute, outcome in outcomes if job == "stats_refresh"]
+    # 54 minutes (nine tenths of 60) after the first start, a refresh runs again.
+    assert refreshes == [
+        (0, "succeeded"), (20, "skipped"), (55, "succeeded"), (60, "skipped"), (75, "skipped"),
+    ]  # fmt: skip
+    scans = [outcome for job, _, outcome in outcomes if job == "alerts_scan"]
+    assert scans == ["succeeded"] * 5
+    # By hand, a refresh always runs.
+    with app.app_context():
+        assert run_job(STATS_REFRESH).outcome == "succeeded"
 
 
 def test_operations_jobs_lists_runs_for_admins_only(app, client, admin, officer):

@@ -13,17 +13,21 @@ from sywc.alerts.enums import JobOutcome
 from sywc.alerts.jobs import last_run
 from sywc.extensions import db
 
+# The job whose runs the readiness report judges (`sywc.scheduler.ALERT_SCAN`).
+SCAN_JOB = "alerts_scan"
+
 
 def scheduler_health(report: dict[str, Any]) -> None:
     """Add the scheduler's state to a readiness report; never marks the web unready.
 
     A stopped scheduler means missed visits go unnoticed, which operators must see, but
-    the web can still serve officers: the state is reported, not turned into a 503.
+    the web can still serve officers: the state is reported, not turned into a 503. It
+    is the alert scan's state: another job succeeding says nothing of missed visits.
     """
     interval = int(current_app.config["SCHEDULER_INTERVAL_MINUTES"])
     try:
-        success = last_run(outcome=JobOutcome.SUCCEEDED)
-        latest = last_run()
+        success = last_run(job=SCAN_JOB, outcome=JobOutcome.SUCCEEDED)
+        latest = last_run(job=SCAN_JOB)
     except SQLAlchemyError:
         db.session.rollback()
         report["scheduler"] = {"status": "unknown", "interval_minutes": interval}
@@ -36,6 +40,7 @@ def scheduler_health(report: dict[str, Any]) -> None:
     else:
         status = "ok"
     report["scheduler"] = {
+        "job": SCAN_JOB,
         "status": status,
         "interval_minutes": interval,
         "last_success_at": finished.isoformat() if finished else None,

@@ -43,24 +43,31 @@ def finish_job_run(
     return run
 
 
-def record_skipped_run(*, job: str, as_of: datetime, now: datetime) -> JobRun:
-    """Record a run skipped because another scheduler process holds the lock (commits)."""
+LOCK_HELD = "another scheduler process holds the lock"
+
+
+def record_skipped_run(
+    *, job: str, as_of: datetime, now: datetime, reason: str = LOCK_HELD
+) -> JobRun:
+    """Record a run skipped, by default because another process holds the lock (commits)."""
     run = JobRun(
         job=job,
         started_at=now,
         finished_at=now,
         outcome=JobOutcome.SKIPPED,
         as_of=as_of,
-        error="another scheduler process holds the lock",
+        error=reason,
     )
     db.session.add(run)
     db.session.commit()
     return run
 
 
-def last_run(*, outcome: JobOutcome | None = None) -> JobRun | None:
-    """Return the most recent run of any job (optionally with this outcome)."""
+def last_run(*, job: str | None = None, outcome: JobOutcome | None = None) -> JobRun | None:
+    """Return the most recent run of `job`, or of any job (optionally with this outcome)."""
     stmt = sa.select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(1)
+    if job is not None:
+        stmt = stmt.where(JobRun.job == job)
     if outcome is not None:
         stmt = stmt.where(JobRun.outcome == outcome)
     return db.session.scalar(stmt)
