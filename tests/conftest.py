@@ -291,6 +291,16 @@ def audit_actions(app: Flask, **filters: Any) -> list[Any]:
         return list(db.session.scalars(stmt))
 
 
+def youth_trail(client: FlaskClient, auditor: Account, youth_id: int) -> list[dict[str, Any]]:
+    """Return what an auditor's "who saw or changed this child" query finds, newest first."""
+    response = client.get(
+        f"/api/v1/audit-events?record_type=youth&record_id={youth_id}&limit=100",
+        headers=auditor.headers,
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["items"]
+
+
 def assert_problem(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
     """Assert an RFC 9457 problem response (and, when given, the field at fault)."""
     assert response.status_code == status, (response.status_code, response.get_data(as_text=True))

@@ -22,7 +22,7 @@ from sywc.incidents.policies import get_visible_incident
 from sywc.security import Principal
 from sywc.youths.models import Youth
 from sywc.youths.policies import visible_youths
-from sywc.youths.service import add_youth
+from sywc.youths.service import LikelyDuplicate, add_youth, report_duplicate
 
 
 def confirmed_reason(role: InvolvementRole, data: dict[str, Any]) -> str:
@@ -53,6 +53,12 @@ def _join_cohort(
         # The cohort names its own fields; the caller sent them inside `new_youth`.
         errors = {f"new_youth.{k}": v for k, v in (error.errors or {}).items()}
         raise ValidationFailed(error.detail, errors=errors or None) from error
+    except LikelyDuplicate as refused:
+        # The incident is left unchanged; the record the 409 names is audited as seen.
+        report_duplicate(
+            refused, principal=principal, now=now, via="incident", via_ids=[incident.id]
+        )
+        raise
     return youth.id
 
 

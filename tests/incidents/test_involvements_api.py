@@ -11,7 +11,8 @@ from sywc import clock
 from sywc.extensions import db
 from sywc.incidents.models import Involvement
 from sywc.youths.models import Youth
-from tests.conftest import assert_problem, audit_actions
+from sywc.youths.names import name_key
+from tests.conftest import assert_problem, audit_actions, youth_trail
 from tests.incidents.helpers import add_incident, add_youth, count
 
 
@@ -154,6 +155,39 @@ def test_new_person_follows_the_cohort_rules(app, client, officer):
     assert_problem(response, 422, "new_youth.borough")
     assert count(app, Youth) == 0
     assert count(app, Involvement) == 0
+
+
+def test_a_new_person_already_recorded_is_refused_and_the_disclosure_audited(
+    app, client, officer, auditor
+):
+    person = _new_person(officer.id)
+    existing = add_youth(
+        app,
+        first_name=person["first_name"],
+        last_name=person["last_name"],
+        name_key=name_key(person["first_name"], person["last_name"]),
+        date_of_birth=date.fromisoformat(person["date_of_birth"]),
+    )
+    incident = add_incident(app, created_by_id=officer.id)
+    events = len(audit_actions(app))
+    response = client.post(
+        _url(incident),
+        json={"new_youth": person, "role": "victim", "cohort_reason": "victim"},
+        headers=officer.headers,
+    )
+    body = assert_problem(response, 409)
+    assert body["existing"]["id"] == existing
+    assert (count(app, Youth), count(app, Involvement)) == (1, 0)
+    [event] = audit_actions(app)[events:]
+    assert (event.action, event.record_type, event.record_id) == (
+        "youth_duplicate_reported",
+        "youth",
+        str(existing),
+    )
+    assert event.details == {"via": "incident", "via_ids": [incident]}
+    assert [e["action"] for e in youth_trail(client, auditor, existing)] == [
+        "youth_duplicate_reported"
+    ]
 
 
 def test_exactly_one_of_youth_id_and_new_youth(app, client, officer):

@@ -10,8 +10,8 @@ from sywc import clock
 from sywc.extensions import db
 from sywc.youths.models import RagAssessment, Youth, YouthStatusChange
 from sywc.youths.schedule import add_months
-from tests.conftest import assert_problem, audit_actions
-from tests.youths.helpers import RATIONALE, create_youth, youth_payload
+from tests.conftest import assert_problem, audit_actions, youth_trail
+from tests.youths.helpers import RATIONALE, create_youth, row_counts, youth_payload
 
 
 def test_create_assigns_reference_schedule_review_and_first_assessment(app, client, officer):
@@ -96,6 +96,32 @@ def test_duplicate_is_409_naming_the_existing_record_unless_confirmed(app, clien
     assert confirmed.get_json()["id"] != first["id"]
     events = audit_actions(app, action="youth_created")
     assert [e.details["duplicate_confirmed"] for e in events] == [False, True]
+
+
+def test_a_refused_duplicate_is_audited_under_the_record_it_names(
+    app, client, officer, make_user, auditor
+):
+    first = create_youth(client, officer)
+    other = make_user("officer", "YOT")
+    before = row_counts(app)
+    # Refused, the request is still a lookup by name and date of birth that names a child.
+    response = client.post(
+        "/api/v1/youths", json=youth_payload(other.id, lead_agency="YOT"), headers=other.headers
+    )
+    body = assert_problem(response, 409)
+    assert body["existing"]["id"] == first["id"]
+    assert row_counts(app) == {**before, "audit_events": before["audit_events"] + 1}
+    [event] = audit_actions(app, action="youth_duplicate_reported")
+    assert (event.record_type, event.record_id, event.actor_id, event.agency) == (
+        "youth",
+        str(first["id"]),
+        other.id,
+        "YOT",
+    )
+    assert event.request_id == body["request_id"]
+    assert event.details is None
+    trail = youth_trail(client, auditor, first["id"])
+    assert [e["action"] for e in trail] == ["youth_duplicate_reported", "youth_created"]
 
 
 def test_same_name_and_birth_date_in_another_borough_is_not_a_duplicate(client, make_user):

@@ -7,9 +7,17 @@ from sywc.youths.service.assessments import (
 )
 from sywc.youths.service.lifecycle import close_youth, reopen_youth
 from sywc.youths.service.listing import filter_cohort, list_youths
-from sywc.youths.service.records import add_youth, create_youth, get_youth, update_youth
+from sywc.youths.service.records import (
+    LikelyDuplicate,
+    add_youth,
+    create_youth,
+    get_youth,
+    report_duplicate,
+    update_youth,
+)
 
 __all__ = [
+    "LikelyDuplicate",
     "RecordedAssessment",
     "add_youth",
     "close_youth",
@@ -20,5 +28,6 @@ __all__ = [
     "list_youths",
     "record_assessment",
     "reopen_youth",
+    "report_duplicate",
     "update_youth",
 ]

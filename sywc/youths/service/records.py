@@ -38,9 +38,51 @@ def _find_duplicate(*, borough: str, key: str, date_of_birth: Any) -> Youth | No
     )
 
 
+class LikelyDuplicate(Conflict):
+    """A new record refused as a likely duplicate; the answer names the existing one."""
+
+    def __init__(self, existing: Youth) -> None:
+        # Only the id and reference: the caller may open it (same borough) if they need more.
+        super().__init__(
+            "A young person with this name and date of birth is already recorded in this "
+            "borough; use that record, or send confirm_duplicate: true.",
+            existing={"id": existing.id, "reference": existing.reference},
+        )
+        self.existing_id = existing.id
+
+
+def report_duplicate(
+    refused: LikelyDuplicate,
+    *,
+    principal: Principal,
+    now: datetime,
+    via: str | None = None,
+    via_ids: list[int] | None = None,
+) -> None:
+    """Undo the caller's work, then commit the audit event of the record the 409 names.
+
+    A name and date of birth sent to be refused is a lookup of that child: "who saw this
+    child" must find it, though nothing the request asked for is written.
+    """
+    db.session.rollback()
+    audit.record(
+        "youth_duplicate_reported",
+        record_type="youth",
+        record_id=refused.existing_id,
+        actor=principal,
+        now=now,
+        details={"via": via, "via_ids": via_ids} if via else None,
+    )
+    db.session.commit()
+
+
 def create_youth(*, principal: Principal, data: dict[str, Any], now: datetime) -> Youth:
     """Enter a young person into the cohort with their first rating and schedule."""
-    youth = add_youth(principal=principal, data=data, now=now)
+    try:
+        youth = add_youth(principal=principal, data=data, now=now)
+    except LikelyDuplicate as refused:
+        report_duplicate(refused, principal=principal, now=now)
+        raise
     db.session.commit()
     return youth
 
@@ -64,12 +106,7 @@ def _check_new(principal: Principal, data: dict[str, Any], *, key: str, today: A
     checks.check_lead_officer(data["lead_officer_id"], agency=data["lead_agency"], borough=borough)
     existing = _find_duplicate(borough=borough, key=key, date_of_birth=data["date_of_birth"])
     if existing is not None and not data["confirm_duplicate"]:
-        # Only the id and reference: the caller may open it (same borough) if they need more.
-        raise Conflict(
-            "A young person with this name and date of birth is already recorded in this "
-            "borough; use that record, or send confirm_duplicate: true.",
-            existing={"id": existing.id, "reference": existing.reference},
-        )
+        raise LikelyDuplicate(existing)
     return existing is not None
 
 
@@ -77,7 +114,8 @@ def add_youth(*, principal: Principal, data: dict[str, Any], now: datetime) -> Y
     """Check and add a new record, its first rating and audit event; never commits.
 
     For use cases that enter a young person as part of a larger change (an incident
-    naming someone new): the caller commits both together, or neither.
+    naming someone new): the caller commits both together, or neither. A likely
+    duplicate raises `LikelyDuplicate`, which the caller passes to `report_duplicate`.
     """
     data, today = {**_OPTIONAL, **data}, now.date()
     key = name_key(data["first_name"], data["last_name"])
