@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -90,6 +91,33 @@ UPSERT_DIALECTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 def upsert_insert(dialect: str) -> Any:
     """Return the dialect's `insert` construct, which offers ON CONFLICT clauses."""
     return UPSERT_DIALECTS[dialect]
+
+
+def lock_for_transaction(session: Session, namespace: int, *key: object) -> None:
+    """Hold a lock on `key` in `namespace` until the transaction ends (PostgreSQL).
+
+    A check that reads and then inserts (no constraint can say "likely the same") runs
+    after it, so a second writer waits and then sees the first one's row. This is the
+    advisory lock of two 32-bit keys, a key space apart from the single 64-bit keys of
+    the audit chain, the alert scan and the scheduler. The key's parts are hashed to 32
+    bits: two keys that collide only wait for each other. SQLite needs no lock: every
+    transaction begins IMMEDIATE, holding the database's write lock (`sywc.engine`).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    text = "\x1f".join(str(part) for part in key)
+    digest = hashlib.blake2b(text.encode(), digest_size=4).digest()
+    session.execute(
+        _TRANSACTION_LOCK,
+        {"namespace": namespace, "key": int.from_bytes(digest, "big", signed=True)},
+    )
+
+
+_TRANSACTION_LOCK = sa.select(
+    sa.func.pg_advisory_xact_lock(
+        sa.bindparam("namespace", type_=sa.Integer), sa.bindparam("key", type_=sa.Integer)
+    )
+)
 
 
 # Requests that change nothing but the audit trail (RFC 9110's safe methods).

@@ -6,11 +6,12 @@ import threading
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from sywc import clock
 from sywc.extensions import db
 from sywc.youths.models import Youth
-from tests.youths.helpers import create_youth
+from tests.youths.helpers import create_youth, youth_payload
 
 
 def _race(app, requests):
@@ -78,3 +79,16 @@ def test_two_visits_at_once_both_count_and_the_later_sets_the_schedule(app, clie
         # the day after `later` when the test runs across midnight).
         rated = date.fromisoformat(youth["rag_assessed_on"])
         assert stored.next_visit_due == max(later.date(), rated) + timedelta(days=7)
+
+
+def test_the_same_young_person_entered_twice_at_once_is_reported_as_a_duplicate(app, make_user):
+    officers = [make_user("officer", "MPS"), make_user("officer", "MPS")]
+    for first_name in ("Ada", "Bea", "Cal", "Dee", "Eli"):
+        body = youth_payload(officers[0].id, first_name=first_name)
+        responses = _race(app, [("POST", "/api/v1/youths", body, o.headers) for o in officers])
+        assert sorted(r.status_code for r in responses) == [201, 409]
+        created = next(r for r in responses if r.status_code == 201).get_json()
+        refused = next(r for r in responses if r.status_code == 409).get_json()
+        assert refused["existing"]["id"] == created["id"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Youth)) == 5

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from sywc.audit import service as audit
+from sywc.database import lock_for_transaction
 from sywc.errors import Conflict, NotFound, ValidationFailed
 from sywc.extensions import db
 from sywc.http import check_version
@@ -22,6 +23,8 @@ from sywc.youths.schedule import add_months
 from sywc.youths.service import checks
 from sywc.youths.service.tracking import reschedule, schedule_rules, touch
 
+# The namespace of the duplicate check's lock (32 bits: "SYWD").
+DUPLICATE_CHECK_LOCK = 0x5359_5744
 _PERSON_FIELDS = (
     "first_name", "last_name", "date_of_birth", "gender", "ethnicity", "ward", "address",
     "lead_agency", "lead_officer_id", "cohort_reason",
@@ -29,6 +32,12 @@ _PERSON_FIELDS = (
 
 
 def _find_duplicate(*, borough: str, key: str, date_of_birth: Any) -> Youth | None:
+    """Return the first record of this name and birth date in the borough, if any.
+
+    Confirmed duplicates are allowed, so no unique index can stop two officers entering
+    the same young person at once: each waits here for the other's transaction to end.
+    """
+    lock_for_transaction(db.session(), DUPLICATE_CHECK_LOCK, borough, key, date_of_birth)
     return db.session.scalar(
         sa.select(Youth)
         .where(Youth.name_key == key, Youth.date_of_birth == date_of_birth)
