@@ -11,6 +11,7 @@ from sywc.audit import service as audit
 from sywc.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sywc.extensions import db
 from sywc.http import check_version
+from sywc.incidents.people import record_youths
 from sywc.referrals import workflow
 from sywc.referrals.enums import Action, Party
 from sywc.referrals.models import Referral, ReferralTransition
@@ -67,6 +68,11 @@ def transition_referral(
             "lead_changed": lead_changed,
         },
     )
+    if referral.youth_id is not None and not lead_changed:
+        # The answer names the young person; a change of lead is already an event of theirs.
+        record_youths(
+            "youths_shown", [referral.youth_id], via="referral", via_ids=[referral.id], now=now
+        )
     db.session.commit()
     return referral
 
@@ -159,5 +165,6 @@ def match_referral(
         now=now,
         details={"youth_id": youth.id},
     )
+    record_youths("youths_linked", [youth.id], via="referral", via_ids=[referral.id], now=now)
     db.session.commit()
     return referral

@@ -95,6 +95,9 @@ def create_referral(
             "idempotency_key": claimed is not None,
         },
     )
+    # Named by id or matched from a partner's subject details, the child is now linked to
+    # the referral: "who linked this child" must find it under the child too.
+    _record_youths_linked(referral, now=now)
     db.session.commit()
     return Created(201, body, replayed=False)
 
@@ -104,6 +107,15 @@ def _replay(replay: idempotency.Replay, *, now: datetime) -> Created:
         "referral_create_replayed",
         record_type="referral",
         record_id=replay.body.get("id"),
+        now=now,
+    )
+    # The stored body is shown again; an officer's names the young person (a partner's never).
+    youth_id = replay.body.get("youth_id")
+    record_youths(
+        "youths_shown",
+        [youth_id] if youth_id is not None else [],
+        via="referral",
+        via_ids=[replay.body["id"]],
         now=now,
     )
     db.session.commit()
@@ -259,6 +271,14 @@ def _record_youths_shown(referrals: list[Referral], principal: Principal, *, now
         youth_ids = [r.youth_id for r in referrals if r.youth_id is not None]
         record_youths(
             "youths_shown", youth_ids, via="referral", via_ids=[r.id for r in referrals], now=now
+        )
+
+
+def _record_youths_linked(referral: Referral, *, now: datetime) -> None:
+    """Queue the youth-level event of a referral now naming its young person."""
+    if referral.youth_id is not None:
+        record_youths(
+            "youths_linked", [referral.youth_id], via="referral", via_ids=[referral.id], now=now
         )
 
 

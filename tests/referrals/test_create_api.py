@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.conftest import assert_problem, audit_actions
+from tests.conftest import assert_problem, audit_actions, youth_trail
 from tests.referrals.helpers import (
     URL,
     add_youth,
@@ -106,6 +106,44 @@ def test_partner_sends_a_referral_with_subject_details(app, client, make_partner
     assert [(e.actor_type, e.actor_id, e.actor_label) for e in events] == [
         ("partner", partner.id, partner.client_id)
     ]
+    # Matched to no one: no young person's trail names it.
+    assert audit_actions(app, record_type="youth") == []
+
+
+def test_a_referral_naming_a_young_person_is_in_their_trail(app, client, officer, auditor):
+    youth_id = add_youth(app)
+    headers = {**officer.headers, "Idempotency-Key": "o-1"}
+    created = client.post(URL, json=officer_body(youth_id), headers=headers)
+    assert created.status_code == 201, created.get_json()
+    replayed = client.post(URL, json=officer_body(youth_id), headers=headers)
+    assert replayed.get_json()["youth_id"] == youth_id
+    referral_id = created.get_json()["id"]
+    trail = youth_trail(client, auditor, youth_id)
+    assert [(e["action"], e["actor_id"], e["details"]) for e in trail] == [
+        ("youths_shown", officer.id, {"via": "referral", "via_ids": [referral_id]}),
+        ("youths_linked", officer.id, {"via": "referral", "via_ids": [referral_id]}),
+    ]
+
+
+def test_a_partner_referral_matched_on_submission_is_in_the_childs_trail(
+    app, client, make_partner, auditor
+):
+    youth_id = add_youth(app, date_of_birth=date(2010, 5, 1))
+    partner = make_partner()
+    headers = {**partner.headers, "Idempotency-Key": "k-1"}
+    response = client.post(URL, json=partner_body(), headers=headers)
+    assert response.status_code == 201, response.get_json()
+    assert referral_row(app, response.get_json()["id"])["youth_id"] == youth_id
+    [linked] = youth_trail(client, auditor, youth_id)
+    assert (linked["action"], linked["actor_type"], linked["actor_id"]) == (
+        "youths_linked",
+        "partner",
+        partner.id,
+    )
+    assert linked["details"] == {"via": "referral", "via_ids": [response.get_json()["id"]]}
+    # The partner's replayed answer names no young person, so it shows none.
+    assert client.post(URL, json=partner_body(), headers=headers).status_code == 201
+    assert len(youth_trail(client, auditor, youth_id)) == 1
 
 
 def _nothing_written(app) -> None:

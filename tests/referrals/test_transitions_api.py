@@ -11,7 +11,7 @@ from sywc import clock
 from sywc.alerts.models import Alert
 from sywc.extensions import db
 from sywc.youths.models import Youth
-from tests.conftest import assert_problem, audit_actions
+from tests.conftest import assert_problem, audit_actions, youth_trail
 from tests.referrals.helpers import URL, add_referral, add_youth, partner_body, referral_row
 
 
@@ -58,6 +58,21 @@ def test_receiver_moves_a_referral_through_its_life(app, client, people):
     events = audit_actions(app, action="referral_transitioned")
     assert [e.details["action"] for e in events] == ["acknowledge", "accept", "close"]
     assert all(e.record_id == str(referral_id) for e in events)
+
+
+def test_each_transition_is_in_the_young_persons_trail(app, client, people, auditor):
+    youth_id = add_youth(app)
+    referral_id = add_referral(app, youth_id=youth_id)
+    unmatched = add_referral(app)
+    for action in ("acknowledge", "accept"):
+        response = _act(client, people["receiver"], referral_id, action=action, reason="ok")
+        assert response.get_json()["youth_id"] == youth_id
+    assert _act(client, people["receiver"], unmatched, action="acknowledge").status_code == 200
+    trail = youth_trail(client, auditor, youth_id)
+    assert [(e["action"], e["actor_id"], e["details"]) for e in trail] == [
+        ("youths_shown", people["receiver"].id, {"via": "referral", "via_ids": [referral_id]})
+    ] * 2
+    assert len(audit_actions(app, record_type="youth")) == 2
 
 
 def test_sender_withdraws_with_a_reason(app, client, people):
@@ -169,6 +184,10 @@ def test_accept_with_make_lead_changes_the_lead_agency(app, client, people):
     assert [(e.record_type, e.record_id) for e in events] == [("youth", str(youth_id))]
     assert events[0].details["from_agency"] == "MPS"
     assert events[0].details["referral_id"] == referral_id
+    # That event already puts the transition in the young person's trail; no second one.
+    assert [e.action for e in audit_actions(app, record_type="youth")] == [
+        "youth_lead_agency_changed"
+    ]
 
 
 def test_accept_without_make_lead_keeps_the_lead(app, client, people):
@@ -197,7 +216,7 @@ def _partner_referral(client, make_partner, to_agency="IGXU"):
     return partner, response.get_json()["id"]
 
 
-def test_receiver_matches_an_unmatched_referral(app, client, people, make_partner):
+def test_receiver_matches_an_unmatched_referral(app, client, people, make_partner, auditor):
     _, referral_id = _partner_referral(client, make_partner)
     youth_id = add_youth(app, first_name="Another", name_key="person another")
     url = f"{URL}/{referral_id}/match"
@@ -210,6 +229,12 @@ def test_receiver_matches_an_unmatched_referral(app, client, people, make_partne
     assert body["youth_id"] == youth_id
     assert body["history"][-1]["action"] == "match"
     assert audit_actions(app, action="referral_matched")[0].details == {"youth_id": youth_id}
+    [linked] = youth_trail(client, auditor, youth_id)
+    assert (linked["action"], linked["actor_id"], linked["details"]) == (
+        "youths_linked",
+        people["receiver"].id,
+        {"via": "referral", "via_ids": [referral_id]},
+    )
     again = client.post(url, json={"youth_id": youth_id}, headers=people["receiver"].headers)
     assert_problem(again, 409)
 
