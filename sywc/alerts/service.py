@@ -14,6 +14,7 @@ from sywc.audit import service as audit
 from sywc.errors import Conflict
 from sywc.extensions import db
 from sywc.http import Page, paginate
+from sywc.incidents.people import record_youths
 from sywc.security import Principal
 
 # Each ordering ends on the id so that pages never overlap or skip.
@@ -75,5 +76,8 @@ def acknowledge_alert(*, principal: Principal, alert_id: int, now: datetime) -> 
         now=now,
         details={"type": alert.type, "youth_id": alert.youth_id},
     )
+    # The answer names the young person, as a list of alerts does.
+    if alert.youth_id is not None:
+        record_youths("youths_shown", [alert.youth_id], via="alert", via_ids=[alert.id], now=now)
     db.session.commit()
     return alert

@@ -11,7 +11,7 @@ from sywc.extensions import db
 from sywc.youths.models import Youth
 from tests import factories
 from tests.alerts.conftest import NOW, TODAY, alerts, events
-from tests.conftest import assert_problem, audit_actions
+from tests.conftest import assert_problem, audit_actions, youth_trail
 
 
 @pytest.fixture
@@ -154,6 +154,18 @@ def test_acknowledging_records_who_and_when(app, client, officer, scene):
     assert_problem(again, 409)
     # Still listed (unresolved) until its cause goes.
     assert [i["status"] for i in listed(client, officer)["items"]] == ["acknowledged"]
+
+
+def test_an_acknowledgement_is_in_the_young_persons_trail(app, client, officer, auditor, scene):
+    alert_id = _alert_id(app, scene["mps"])
+    response = client.post(f"/api/v1/alerts/{alert_id}/acknowledge", headers=officer.headers)
+    assert response.get_json()["youth_id"] == scene["mps"]
+    [shown] = youth_trail(client, auditor, scene["mps"])
+    assert (shown["action"], shown["actor_id"], shown["details"]) == (
+        "youths_shown",
+        officer.id,
+        {"via": "alert", "via_ids": [alert_id]},
+    )
 
 
 def test_an_acknowledged_alert_is_still_resolved_by_the_scan(app, client, officer, scene):
