@@ -105,6 +105,16 @@ def login(*, username: str, password: str, now: datetime) -> Tokens:
     return tokens
 
 
+def record_rate_limited(*, action: str, limit: str, now: datetime) -> None:
+    """Commit the audit event of a sign-in attempt the rate limit refused, on its own.
+
+    Refused before its body is read, the attempt names no account; the event carries the
+    client address and request id, as every event does, and never a credential.
+    """
+    audit.record(action, details={"limit": limit}, now=now)
+    db.session.commit()
+
+
 def _needs_rehash(password_hash: str) -> bool:
     return hasher().check_needs_rehash(password_hash)
 

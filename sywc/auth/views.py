@@ -15,18 +15,15 @@ from flask_jwt_extended import (
 
 from sywc import clock
 from sywc.auth import service
+from sywc.auth.limits import sign_in_limit
 from sywc.auth.schemas import LoginSchema, MeSchema, TokenSchema
-from sywc.extensions import db, limiter
+from sywc.extensions import db
 from sywc.openapi import SywcBlueprint
 from sywc.permissions import ROLE_PERMISSIONS, Permission, Role
 from sywc.security import current_principal
 from sywc.users.models import User
 
 blp = SywcBlueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign in and tokens")
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def _token_response(tokens: service.Tokens, *, cookies: bool) -> Any:
@@ -46,7 +43,7 @@ def _token_response(tokens: service.Tokens, *, cookies: bool) -> Any:
 
 @blp.route("/login", methods=["POST"])
 @blp.public
-@limiter.limit(_login_limit, methods=["POST"])
+@sign_in_limit("login_rate_limited")
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
 @blp.alt_response(401, response="UNAUTHORIZED")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 
 from sywc import clock
+from sywc.auth.limits import sign_in_limit
 from sywc.errors import ValidationFailed
-from sywc.extensions import limiter
 from sywc.fields import unstorable_text
 from sywc.http import (
     ETAG_HEADER,
@@ -56,13 +56,9 @@ blp.ARGUMENTS_PARSER = JsonOrFormParser()
 PartnerClientPage = page_schema(PartnerClientSchema, "PartnerClientPage")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @blp.route("/auth/token", methods=["POST"])
 @blp.public
-@limiter.limit(_login_limit, methods=["POST"])
+@sign_in_limit("partner_token_rate_limited")
 @blp.doc(
     requestBody={
         "content": {FORM: {"schema": {"$ref": "#/components/schemas/PartnerTokenRequest"}}}

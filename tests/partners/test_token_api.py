@@ -103,10 +103,14 @@ def test_partner_token_reaches_only_referrals(client, make_partner):
 
 
 @pytest.mark.parametrize("app_config", [{"LOGIN_RATE_LIMIT": "3 per minute"}])
-def test_token_requests_are_rate_limited(client, app_config):
+def test_token_requests_are_rate_limited_and_each_refusal_audited(app, client, app_config):
     for _ in range(3):
         assert client.post(TOKEN_URL, json=_grant("sywc-x", "y")).status_code == 401
-    assert_problem(client.post(TOKEN_URL, json=_grant("sywc-x", "y")), 429)
+    body = assert_problem(client.post(TOKEN_URL, json=_grant("sywc-x", "y")), 429)
+    [event] = audit_actions(app, action="partner_token_rate_limited")
+    assert (event.actor_type, event.request_id) == ("anonymous", body["request_id"])
+    assert "sywc-x" not in str(event.details)
+    assert len(audit_actions(app, action="partner_token_refused")) == 3
 
 
 @pytest.mark.parametrize(
