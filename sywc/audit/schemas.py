@@ -29,7 +29,7 @@ SHOWN_DETAILS = frozenset(
         "from_partner_id",
         *("allowed_agencies", "role", "scopes", "values", "sessions_ended", "locked_now"),
         # sign-in refusals, statistics asked for, and the service's own bookkeeping
-        *("reason", "table", "from", "to", "suppressed", "format", "purged", "as_of"),
+        *("reason", "limit", "table", "from", "to", "suppressed", "format", "purged", "as_of"),
         *("opened", "resolved", "escalated"),
         *("ok", "checked", "scope", "from_id", "through_id", "through_hash", "complete"),
         "first_broken_id",
