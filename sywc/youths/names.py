@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import unicodedata
 
+from sywc.referrals.models import Referral
+from sywc.youths.models import Youth
+
+# The longest key both columns that hold one can store. Names may be 100 characters each;
+# casefolding lengthens some ("ß" becomes "ss"), so a whole key can be longer than that.
+KEY_LENGTH: int = min(
+    column.type.length
+    for column in (Youth.__table__.c.name_key, Referral.__table__.c.subject_name_key)
+)
+
 
 def normalise(part: str) -> str:
     """Fold accents and case and drop everything but letters ("O'Neil-Smith" -> "oneilsmith").
@@ -17,8 +27,12 @@ def normalise(part: str) -> str:
 
 
 def name_key(first_name: str, last_name: str) -> str:
-    """Return the comparable key of a full name: "last first", normalised."""
-    return f"{normalise(last_name)} {normalise(first_name)}"
+    """Return the comparable key of a full name: "last first", normalised, cut to fit.
+
+    Two names alike for the key's first KEY_LENGTH characters share a key: a duplicate
+    check then reports a possible match for an officer to confirm, which is the safe side.
+    """
+    return f"{normalise(last_name)} {normalise(first_name)}"[:KEY_LENGTH]
 
 
 def search_terms(text: str) -> list[str]:

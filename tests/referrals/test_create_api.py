@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from sywc.referrals.models import Referral
+from sywc.youths.names import name_key
 from tests.conftest import assert_problem, audit_actions, youth_trail
 from tests.referrals.helpers import (
     URL,
@@ -74,6 +76,28 @@ def test_officer_may_send_subject_details_which_are_matched(app, client, officer
     assert response.status_code == 201
     assert response.get_json()["youth_id"] == youth_id
     assert response.get_json()["subject"]["last_name"] == "person"
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        pytest.param("a" * 100, "b" * 100, id="ascii"),
+        pytest.param("\u00df" * 100, "Smith", id="sharp-s"),
+    ],
+)
+def test_a_subject_with_the_longest_names_is_stored_and_matched(app, client, officer, first, last):
+    born = date(2010, 5, 1)
+    key = name_key(first, last)
+    youth_id = add_youth(app, first_name=first, last_name=last, name_key=key, date_of_birth=born)
+    subject = {"first_name": first, "last_name": last.upper(), "date_of_birth": born.isoformat()}
+    body = officer_body(None, subject=subject, borough="WCC")
+    del body["youth_id"]
+    response = client.post(URL, json=body, headers=officer.headers)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["youth_id"] == youth_id
+    stored = referral_row(app, response.get_json()["id"])["subject_name_key"]
+    assert stored == key
+    assert len(stored) == Referral.__table__.c.subject_name_key.type.length
 
 
 def test_consent_basis_with_consent_is_recorded(app, client, officer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from sywc import clock
@@ -243,6 +244,45 @@ def test_only_the_lead_agency_or_a_senior_officer_moves_the_lead(app, client, of
     )
     assert handed.status_code == 200
     assert handed.get_json()["lead_agency"] == "EARLY_HELP"
+
+
+# The longest names the schema takes (100 characters each); casefolding makes "ß" two
+# letters, so its key is longer still than the names.
+LONGEST_NAMES = [
+    pytest.param("a" * 100, "b" * 100, id="ascii"),
+    pytest.param("\u00df" * 100, "Smith", id="sharp-s"),
+]
+
+
+def _stored_name_key(app, youth_id: int) -> str:
+    with app.app_context():
+        return db.session.get(Youth, youth_id).name_key
+
+
+@pytest.mark.parametrize(("first", "last"), LONGEST_NAMES)
+def test_the_longest_names_are_stored_and_still_found_as_duplicates(
+    app, client, officer, first, last
+):
+    created = create_youth(client, officer, first_name=first, last_name=last)
+    assert (created["first_name"], created["last_name"]) == (first, last)
+    key = _stored_name_key(app, created["id"])
+    assert len(key) == Youth.__table__.c.name_key.type.length
+    assert key.startswith(f"{last.casefold()} ")
+    again = youth_payload(officer.id, first_name=first, last_name=last.upper())
+    response = client.post("/api/v1/youths", json=again, headers=officer.headers)
+    assert assert_problem(response, 409)["existing"]["id"] == created["id"]
+
+
+@pytest.mark.parametrize(("first", "last"), LONGEST_NAMES)
+def test_a_patch_to_the_longest_names_is_stored(app, client, officer, first, last):
+    created = create_youth(client, officer)
+    response = client.patch(
+        f"/api/v1/youths/{created['id']}",
+        json={"first_name": first, "last_name": last},
+        headers={**officer.headers, "If-Match": f'"{created["version"]}"'},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert len(_stored_name_key(app, created["id"])) == Youth.__table__.c.name_key.type.length
 
 
 def test_empty_patch_is_422(client, officer):

@@ -12,7 +12,7 @@ from sywc.security import Principal
 from sywc.users.service import create_user
 from sywc.youths import service
 from sywc.youths.models import RagAssessment, Youth
-from sywc.youths.names import name_key, normalise
+from sywc.youths.names import KEY_LENGTH, name_key, normalise
 from tests.conftest import PASSWORD
 
 NOW = datetime(2026, 1, 15, 10, tzinfo=UTC)
@@ -50,3 +50,9 @@ def test_name_keys_fold_case_accents_and_punctuation_but_keep_other_scripts():
     assert name_key(" JOSÉ ", "nuñez") == "nunez jose"
     assert normalise("李") == "李"
     assert name_key("李", "王") != name_key("张", "王")
+
+
+def test_a_name_key_is_cut_to_what_its_columns_store():
+    assert Youth.__table__.c.name_key.type.length == KEY_LENGTH
+    assert name_key("a" * 100, "b" * 100) == "b" * 100 + " " + "a" * 99
+    assert name_key("\u00df" * 100, "Smith") == "smith " + "ss" * 97
