@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app, request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
@@ -88,6 +89,34 @@ class StrictParser(FlaskParser):
         if errors:
             raise ma.ValidationError(errors)
         return location_data
+
+
+class NoBodySchema(ma.Schema):
+    """No fields: what an operation that declares no body accepts (nothing, or `{}`)."""
+
+
+# Where a route's declared arguments make it take a body.
+_BODY_LOCATIONS = frozenset({"json", "form", "json_or_form", "files"})
+_NO_BODY_PARSER = StrictParser()
+
+
+def check_undeclared_body() -> None:
+    """Refuse a body on an operation that declares none, as an empty body schema would.
+
+    Such a route would act on anything sent: a rotation of a partner's secret on a
+    truncated body, or on fields meant for another route. Malformed JSON is 400 and
+    anything but an empty body or `{}` is 422, before the view runs.
+    """
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    doc = getattr(view, "_apidoc", None)
+    if doc is None:
+        return  # not an API operation (the OpenAPI document and its viewer)
+    parameters = doc.get("arguments", {}).get("parameters", [])
+    if any(parameter.get("in") in _BODY_LOCATIONS for parameter in parameters):
+        return
+    _NO_BODY_PARSER.parse(NoBodySchema(), request, location="json")
 
 
 class SywcBlueprint(Blueprint):

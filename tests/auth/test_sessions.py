@@ -100,6 +100,29 @@ def test_refresh_rotates_and_reuse_revokes_the_session(app, client, officer):
     assert "refresh_reuse" in reasons
 
 
+@pytest.mark.parametrize(
+    ("raw", "status"), [('{"refresh_token": ', 400), ('{"everywhere": true}', 422), ("[]", 422)]
+)
+def test_logout_and_refresh_refuse_a_body_and_keep_the_session(app, client, officer, raw, status):
+    tokens = _login(client, officer.username).get_json()
+    for path, token in (("logout", "access_token"), ("refresh", "refresh_token")):
+        response = client.post(
+            f"/api/v1/auth/{path}",
+            data=raw,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {tokens[token]}"},
+        )
+        assert_problem(response, status)
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert client.get("/api/v1/auth/me", headers=bearer).status_code == 200
+    assert audit_actions(app, action="logout") == []
+    assert audit_actions(app, action="token_refreshed") == []
+    refreshed = client.post(
+        "/api/v1/auth/refresh", headers={"Authorization": f"Bearer {tokens['refresh_token']}"}
+    )
+    assert refreshed.status_code == 200
+
+
 def test_logout_and_deactivation_revoke_across_instances(app, client, database_url, make_user):
     other = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, env="test").test_client()
     alice = make_user("officer", "MPS")
@@ -147,6 +170,11 @@ def test_browser_mode_uses_httponly_cookies_and_csrf(client, officer):
     assert client.get("/api/v1/auth/me").status_code == 200
     # A state-changing request from the cookie needs the double-submitted CSRF token.
     assert_problem(client.post("/api/v1/auth/logout"), 401)
+    # Browsers' fetch wrappers often send `{}` where there is nothing to say.
+    refresh_csrf = client.get_cookie("csrf_refresh_token").value
+    refreshed = client.post("/api/v1/auth/refresh", json={}, headers={"X-CSRF-TOKEN": refresh_csrf})
+    assert refreshed.status_code == 200
+    assert refreshed.get_json()["token_type"] == "cookie"
     csrf = client.get_cookie("csrf_access_token").value
     assert client.post("/api/v1/auth/logout", headers={"X-CSRF-TOKEN": csrf}).status_code == 204
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sqlalchemy as sa
 
 from sywc.auth.models import AuthSession, PartnerClient
@@ -135,6 +136,43 @@ def test_rotation_replaces_the_secret_and_ends_tokens(app, client, admin):
     assert [e.record_id for e in audit_actions(app, action="partner_client_rotated")] == [
         str(created["id"])
     ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "field"),
+    [
+        ('{"client_id": ', 400, None),  # cut short: the caller meant something else
+        ('{"reason": "compromised"}', 422, "reason"),
+        ("[]", 422, None),
+        ("null", 422, None),
+    ],
+)
+def test_rotation_refuses_a_body_and_keeps_the_secret_and_tokens(
+    app, client, admin, raw, status, field
+):
+    created = _create(client, admin)
+    token = request_token(client, created["client_id"], created["client_secret"])
+    response = client.post(
+        f"{URL}/{created['id']}/rotate",
+        data=raw,
+        content_type="application/json",
+        headers=admin.headers,
+    )
+    assert_problem(response, status, field)
+    assert _token_status(client, created["client_id"], created["client_secret"]) == 200
+    assert (
+        client.get("/api/v1/referrals", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
+    assert client.get(f"{URL}/{created['id']}", headers=admin.headers).headers["ETag"] == '"1"'
+    assert audit_actions(app, action="partner_client_rotated") == []
+
+
+def test_rotation_takes_an_empty_object_as_no_body(client, admin):
+    created = _create(client, admin)
+    rotated = client.post(f"{URL}/{created['id']}/rotate", json={}, headers=admin.headers)
+    assert rotated.status_code == 200
+    assert rotated.get_json()["client_secret"] != created["client_secret"]
 
 
 def test_unknown_client_is_404(client, admin):
