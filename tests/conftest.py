@@ -7,6 +7,7 @@ then gives every test a fresh copy (SQLite) or freshly emptied tables (PostgreSQ
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import uuid
@@ -313,3 +314,21 @@ def assert_problem(response: Any, status: int, field: str | None = None) -> dict
     if field is not None:
         assert field in body.get("errors", {}), body
     return body
+
+
+def post_chunked(
+    client: FlaskClient,
+    path: str,
+    raw: bytes,
+    headers: dict[str, str] | None = None,
+    content_type: str = "application/json",
+) -> Any:
+    """POST `raw` as gunicorn hands on a chunked body: no Content-Length, and the stream
+    ended by the server (`wsgi.input_terminated`)."""
+    return client.post(
+        path,
+        input_stream=io.BytesIO(raw),
+        content_type=content_type,
+        headers={**(headers or {}), "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )

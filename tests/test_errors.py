@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
-from sywc import create_app
+from sywc import clock, create_app
 from sywc.extensions import db
+from sywc.incidents.models import Incident
 from sywc.users.models import User
-from tests.conftest import BACKEND, assert_problem
+from tests.conftest import BACKEND, assert_problem, post_chunked
 
 
 def test_400_malformed_json(client, admin):
@@ -58,6 +62,46 @@ def test_413_body_too_large(app, client, admin):
     app.config["MAX_CONTENT_LENGTH"] = 1024
     big = {"username": "x" * 2000}
     assert_problem(client.post("/api/v1/users", json=big, headers=admin.headers), 413)
+
+
+def _incident_of_size(size: int) -> bytes:
+    """Return a valid POST /incidents body of exactly `size` bytes (padded with spaces)."""
+    body = {
+        "borough": "WCC",
+        "occurred_at": (clock.utcnow() - timedelta(hours=1)).isoformat(),
+        "type": "assault",
+        "ward": "church_street",
+        "summary": "Sent in chunks",
+    }
+    raw = json.dumps(body).encode()
+    return raw[:-1] + b" " * (size - len(raw)) + b"}"
+
+
+def _incidents(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Incident))
+
+
+def test_413_chunked_body_too_large_however_it_ends(app, client, officer):
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    path = "/api/v1/incidents"
+    # Past the limit by a byte, and far past it.
+    for raw in (_incident_of_size(4097), _incident_of_size(3_000_000)):
+        assert_problem(post_chunked(client, path, raw, officer.headers), 413)
+    # Valid JSON up to the limit, and more after it: never acted on as the first part.
+    cut = _incident_of_size(4096) + b', "unknown": "and more"}'
+    assert_problem(post_chunked(client, path, cut, officer.headers), 413)
+    assert _incidents(app) == 0
+
+
+def test_a_chunked_body_within_the_limit_is_read_whole(app, client, officer):
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    for size in (300, 4096):
+        response = post_chunked(
+            client, "/api/v1/incidents", _incident_of_size(size), officer.headers
+        )
+        assert response.status_code == 201, response.get_json()
+    assert _incidents(app) == 2
 
 
 def test_415_wrong_content_type(client, admin):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from flask_jwt_extended import decode_token
 
 from sywc import clock
-from tests.conftest import assert_problem, audit_actions
+from tests.conftest import assert_problem, audit_actions, post_chunked
 from tests.partners.helpers import TOKEN_URL
 
 
@@ -42,6 +43,16 @@ def test_token_from_json_form_and_basic(app, client, make_partner):
     issued = audit_actions(app, action="partner_token_issued")
     # One from the fixture, three here; the actor is the partner client itself.
     assert [(e.actor_type, e.actor_id) for e in issued] == [("partner", partner.id)] * 4
+
+
+def test_a_chunked_form_is_read_whole_and_refused_past_the_limit(app, client, make_partner):
+    partner = make_partner()
+    form = "application/x-www-form-urlencoded"
+    raw = urlencode(_grant(partner.client_id, partner.secret)).encode()
+    response = post_chunked(client, TOKEN_URL, raw, content_type=form)
+    assert response.status_code == 200, response.get_json()
+    app.config["MAX_CONTENT_LENGTH"] = len(raw) - 1
+    assert_problem(post_chunked(client, TOKEN_URL, raw, content_type=form), 413)
 
 
 def test_every_refusal_is_the_same_401(app, client, make_partner, admin):
