@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -332,3 +333,21 @@ def post_chunked(
         headers={**(headers or {}), "Transfer-Encoding": "chunked"},
         environ_overrides={"wsgi.input_terminated": True},
     )
+
+
+def race(app: Flask, requests: list[tuple[str, str, Any, dict[str, str]]]) -> list[Any]:
+    """Send each (method, path, json, headers) from its own thread and client at once."""
+    barrier = threading.Barrier(len(requests))
+    results: list[Any] = [None] * len(requests)
+
+    def run(index: int, method: str, path: str, body: Any, headers: dict[str, str]) -> None:
+        client = app.test_client()
+        barrier.wait()
+        results[index] = client.open(path, method=method, json=body, headers=headers)
+
+    threads = [threading.Thread(target=run, args=(i, *r)) for i, r in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results

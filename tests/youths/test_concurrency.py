@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -11,25 +10,8 @@ import sqlalchemy as sa
 from sywc import clock
 from sywc.extensions import db
 from sywc.youths.models import Youth
+from tests.conftest import race
 from tests.youths.helpers import create_youth, youth_payload
-
-
-def _race(app, requests):
-    """Send each (method, path, json, headers) from its own thread and client at once."""
-    barrier = threading.Barrier(len(requests))
-    results: list = [None] * len(requests)
-
-    def run(index: int, method: str, path: str, body: dict, headers: dict) -> None:
-        client = app.test_client()
-        barrier.wait()
-        results[index] = client.open(path, method=method, json=body, headers=headers)
-
-    threads = [threading.Thread(target=run, args=(i, *r)) for i, r in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 @pytest.mark.postgres_only
@@ -38,7 +20,7 @@ def test_two_patches_with_the_same_if_match_exactly_one_wins(app, client, make_u
     youth = create_youth(client, first)
     path = f"/api/v1/youths/{youth['id']}"
     etag = client.get(path, headers=first.headers).headers["ETag"]
-    responses = _race(
+    responses = race(
         app,
         [
             ("PATCH", path, {"address": "1 First Street"}, {**first.headers, "If-Match": etag}),
@@ -64,7 +46,7 @@ def test_two_visits_at_once_both_count_and_the_later_sets_the_schedule(app, clie
     def body(when, officer):
         return {"visited_at": when.isoformat(), "officer_ids": [officer.id], "outcome": "seen"}
 
-    responses = _race(
+    responses = race(
         app,
         [
             ("POST", path, body(later, first), first.headers),
@@ -85,7 +67,7 @@ def test_the_same_young_person_entered_twice_at_once_is_reported_as_a_duplicate(
     officers = [make_user("officer", "MPS"), make_user("officer", "MPS")]
     for first_name in ("Ada", "Bea", "Cal", "Dee", "Eli"):
         body = youth_payload(officers[0].id, first_name=first_name)
-        responses = _race(app, [("POST", "/api/v1/youths", body, o.headers) for o in officers])
+        responses = race(app, [("POST", "/api/v1/youths", body, o.headers) for o in officers])
         assert sorted(r.status_code for r in responses) == [201, 409]
         created = next(r for r in responses if r.status_code == 201).get_json()
         refused = next(r for r in responses if r.status_code == 409).get_json()
