@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from sywc.audit import service as audit
 from sywc.auth.passwords import check_password_policy, hash_password
@@ -27,6 +28,11 @@ def _check_agency(role: str, agency: str | None) -> None:
         raise ValidationFailed.field("agency", f"A {role} has no agency.")
 
 
+def _check_username_free(username: str) -> None:
+    if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+        raise Conflict("That username is taken.", errors={"username": ["Already in use."]})
+
+
 def create_user(
     *,
     username: str,
@@ -42,8 +48,7 @@ def create_user(
     username = username.strip().lower()
     _check_agency(role, agency)
     check_password_policy(password, username=username)
-    if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
-        raise Conflict("That username is taken.", errors={"username": ["Already in use."]})
+    _check_username_free(username)
     user = User(
         username=username,
         name=name,
@@ -56,7 +61,15 @@ def create_user(
         borough_links=[UserBorough(borough=code) for code in sorted(set(boroughs))],
     )
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Two admins creating one username at once both find it free above (hashing the
+        # password takes a while); the unique index admits one, and the other is told
+        # what the check would have told it.
+        db.session.rollback()
+        _check_username_free(username)
+        raise
     audit.record(
         "user_created",
         record_type="user",

@@ -7,9 +7,11 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from sywc import clock
 from sywc.extensions import db
+from sywc.users import service
 from sywc.users.models import User
-from tests.conftest import assert_problem, audit_actions
+from tests.conftest import assert_problem, audit_actions, race
 
 NEW = {
     "username": "new.officer",
@@ -82,6 +84,48 @@ def test_bad_accounts_are_refused_and_nothing_is_written(app, client, admin, cha
     response = client.post("/api/v1/users", json={**NEW, **change}, headers=admin.headers)
     assert_problem(response, 422, field)
     assert _users(app) == before
+
+
+def _assert_created_once(app, username: str) -> None:
+    """Assert that one account holds `username` and that one audit event created it."""
+    with app.app_context():
+        ids = db.session.scalars(sa.select(User.id).where(User.username == username)).all()
+    assert len(ids) == 1
+    assert len(audit_actions(app, action="user_created", record_id=str(ids[0]))) == 1
+
+
+# SQLite runs one writing transaction at a time (BEGIN IMMEDIATE), check and insert
+# included, so only PostgreSQL lets another admin take the name in between.
+@pytest.mark.postgres_only
+def test_a_username_taken_while_the_password_is_hashed_is_409(app, client, admin, monkeypatch):
+    hash_password = service.hash_password
+    raced: list[str] = []
+
+    def hash_as_another_admin_takes_the_name(password: str) -> str:
+        if not raced:  # the other admin's request, committed from its own session
+            raced.append(password)
+            with app.app_context():
+                fields = {k: v for k, v in NEW.items() if k != "username"}
+                service.create_user(username=NEW["username"], **fields, now=clock.utcnow())
+        return hash_password(password)
+
+    monkeypatch.setattr(service, "hash_password", hash_as_another_admin_takes_the_name)
+    response = client.post("/api/v1/users", json=NEW, headers=admin.headers)
+    assert assert_problem(response, 409, "username")["errors"]["username"] == ["Already in use."]
+    _assert_created_once(app, NEW["username"])
+
+
+@pytest.mark.postgres_only
+def test_two_admins_creating_one_username_at_once_get_201_and_409(app, make_user):
+    admins = [make_user("admin"), make_user("admin")]
+    for attempt in range(5):
+        body = {**NEW, "username": f"raced.user{attempt}"}
+        responses = race(app, [("POST", "/api/v1/users", body, a.headers) for a in admins])
+        assert sorted(r.status_code for r in responses) == [201, 409], [
+            r.get_data(as_text=True) for r in responses
+        ]
+        assert_problem(next(r for r in responses if r.status_code == 409), 409, "username")
+        _assert_created_once(app, body["username"])
 
 
 def test_patch_needs_if_match_and_refuses_stale_versions(client, admin, officer):
