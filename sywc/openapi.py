@@ -16,6 +16,7 @@ from flask import current_app, request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
 
 from sywc.fields import unstorable_text
 from sywc.http import ETAG_HEADER, IF_MATCH_PARAMETER
@@ -56,8 +57,23 @@ class SywcApi(Api):
         self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
 
 
+def _repeated_single_values(data: MultiDictProxy, schema: ma.Schema) -> dict[str, list[str]]:
+    """Name the keys of a query string or form given more than once that take one value.
+
+    webargs would take the first and drop the rest: `?rag=red&rag=green` would list the
+    red alone, and `?page=1&page=0` would pass its check with the value not checked.
+    """
+    single = {field.data_key or name for name, field in schema.fields.items()}
+    single -= data.multiple_keys
+    return {
+        key: ["Given more than once; send one value."]
+        for key in data.data
+        if key in single and len(data.data.getlist(key)) > 1
+    }
+
+
 class StrictParser(FlaskParser):
-    """Reject unknown query parameters as well as unknown body fields.
+    """Reject unknown query parameters as well as unknown body fields, and repeated ones.
 
     A mistyped filter (`?rag_rating=red`) silently ignored would return the whole cohort
     to someone who asked for part of it.
@@ -80,7 +96,8 @@ class StrictParser(FlaskParser):
             )
 
     def pre_load(self, location_data: Any, *, schema: ma.Schema, req: Any, location: str) -> Any:
-        """Refuse text the database cannot store, naming the field, before any schema runs."""
+        """Refuse text the database cannot store, naming the field, before any schema runs;
+        then a parameter or form field given more than once where one value is taken."""
         try:
             errors = unstorable_text(location_data)
         except RecursionError:
@@ -88,6 +105,11 @@ class StrictParser(FlaskParser):
             raise ma.ValidationError({"_body": ["Nested too deeply."]}) from None
         if errors:
             raise ma.ValidationError(errors)
+        # A query string, or a form (the partner token endpoint's, read as its body).
+        if isinstance(location_data, MultiDictProxy) and location not in ("headers", "cookies"):
+            repeated = _repeated_single_values(location_data, schema)
+            if repeated:
+                raise ma.ValidationError(repeated)
         return location_data
 
 

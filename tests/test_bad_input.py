@@ -352,3 +352,28 @@ def test_a_repeated_filter_is_bounded(client, scene):
     query = "&".join(["status=open"] * 4)
     response = client.get(f"/api/v1/alerts?{query}", headers=accounts["officer"].headers)
     assert_problem(response, 422, "status")
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("rag=red&rag=green", "rag"),
+        ("limit=10&limit=500", "limit"),
+        ("page=1&page=0", "page"),
+        ("sort=name&sort=bogus", "sort"),
+        ("borough=WCC&q=a&borough=WCC", "borough"),
+    ],
+)
+def test_a_single_valued_parameter_given_twice_is_422_naming_it(client, scene, query, field):
+    _, accounts = scene
+    response = client.get(f"/api/v1/youths?{query}", headers=accounts["officer"].headers)
+    body = assert_problem(response, 422, field)
+    assert body["errors"][field] == ["Given more than once; send one value."]
+
+
+def test_a_list_filter_still_takes_several_values(client, scene):
+    _, accounts = scene
+    response = client.get(
+        "/api/v1/alerts?status=open&status=acknowledged", headers=accounts["officer"].headers
+    )
+    assert response.status_code == 200

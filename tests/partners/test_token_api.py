@@ -93,6 +93,21 @@ def test_malformed_token_requests(client):
         assert_problem(response, 422, field)
 
 
+def test_a_form_field_given_twice_is_422_naming_it(client, make_partner):
+    partner = make_partner()
+    grant = urlencode(_grant(partner.client_id, partner.secret))
+    for extra, field in (
+        ("grant_type=password", "grant_type"),
+        (f"client_id={partner.client_id}", "client_id"),
+    ):
+        response = client.post(
+            TOKEN_URL,
+            data=f"{grant}&{extra}",
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert_problem(response, 422, field)
+
+
 def test_other_body_types_are_refused(client):
     response = client.post(TOKEN_URL, data="grant_type=x", headers={"Content-Type": "text/plain"})
     assert_problem(response, 415)
