@@ -21,6 +21,23 @@ def id_field(**kwargs: Any) -> ma.fields.Integer:
     return ma.fields.Integer(strict=True, validate=ID_RANGE, **kwargs)
 
 
+class StrictBoolean(ma.fields.Boolean):
+    """A JSON true or false in a request body, and nothing else.
+
+    marshmallow's Boolean takes "yes", "on", 1 and 0, and even `truthy={True}` takes 1
+    and 1.0 (they equal True and hash alike): `consent: 1` would record consent to share
+    a child's data that nobody gave. A body that sends anything but true or false is
+    refused, naming the field. Query strings carry text, so filters keep the plain field.
+    """
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class Moment(ma.fields.AwareDateTime):
     """A timestamp with an offset, normalised to UTC; unrepresentable instants are refused."""
 

@@ -3,11 +3,13 @@
 NUL characters (PostgreSQL refuses them in text) and unpaired surrogates (not encodable
 as UTF-8) are refused before any schema or service runs; ids beyond 32 bits, instants
 beyond the calendar and periods beyond the statistics' arithmetic are refused by type.
+A boolean in a body is JSON true or false, never a number or a word standing for one.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +20,7 @@ import sqlalchemy as sa
 from sywc import clock
 from sywc.extensions import db
 from sywc.openapi import StrictParser
+from sywc.partners.service import create_partner_client
 from tests import factories
 from tests.conftest import assert_problem
 
@@ -25,6 +28,7 @@ BAD = "«BAD»"  # replaced by each unstorable string in turn
 UNSTORABLE = {"nul": "before\x00after", "surrogate": "before\ud800after"}
 TABLES = (
     "audit_events",
+    "youths",
     "incidents",
     "referrals",
     "referral_transitions",
@@ -192,7 +196,7 @@ BODIES = [
 ]
 
 
-def _fill(value: Any, text: str) -> Any:
+def _fill(value: Any, text: Any) -> Any:
     if value == BAD:
         return text
     if isinstance(value, dict):
@@ -227,6 +231,173 @@ QUERIES = [
     ("auditor", "/api/v1/audit-events?action=a%00b", "action"),
     ("auditor", "/api/v1/audit-events?record_type=a%00b&record_id=1", "record_type"),
 ]
+
+
+def _youth(**changes: Any) -> dict[str, Any]:
+    body = {
+        "first_name": "Sam",
+        "last_name": "Example",
+        "date_of_birth": (clock.today() - timedelta(days=16 * 366)).isoformat(),
+        "gender": "male",
+        "ward": "church_street",
+        "lead_agency": "MPS",
+        "lead_officer_id": 1,
+        "rag": "amber",
+        "rag_rationale": "A rationale of twenty characters or more",
+    }
+    body.update(changes)
+    return body
+
+
+# (who, method, path, body with BAD where a JSON boolean belongs, the field the 422 must name)
+FLAGS = [
+    (
+        "officer",
+        "POST",
+        "/api/v1/referrals",
+        _referral(lawful_basis="consent", consent=BAD),
+        "consent",
+    ),
+    (
+        "officer",
+        "POST",
+        "/api/v1/referrals/{referral}/transitions",
+        {"action": "accept", "make_lead": BAD},
+        "make_lead",
+    ),
+    (
+        "officer",
+        "POST",
+        "/api/v1/youths",
+        _youth(borough="WCC", cohort_reason="at_risk", confirm_duplicate=BAD),
+        "confirm_duplicate",
+    ),
+    (
+        "officer",
+        "POST",
+        "/api/v1/youths/{youth}/visits",
+        {
+            "visited_at": (clock.utcnow() - timedelta(hours=1)).isoformat(),
+            "officer_ids": [1],
+            "outcome": "seen",
+            "restricted": BAD,
+        },
+        "restricted",
+    ),
+    (
+        "officer",
+        "POST",
+        "/api/v1/incidents/{incident}/involvements",
+        {
+            "new_youth": _youth(),
+            "role": "victim",
+            "cohort_reason": "at_risk",
+            "confirm_reason": BAD,
+        },
+        "confirm_reason",
+    ),
+    (
+        "officer",
+        "POST",
+        "/api/v1/incidents/{incident}/involvements",
+        {
+            "new_youth": _youth(confirm_duplicate=BAD),
+            "role": "victim",
+            "cohort_reason": "victim",
+        },
+        "new_youth.confirm_duplicate",
+    ),
+    (
+        "chair",
+        "POST",
+        "/api/v1/incidents/{incident}/pvs-meetings",
+        {
+            "held_at": (clock.utcnow() - timedelta(hours=1)).isoformat(),
+            "chair_id": 1,
+            "community_messaging": {"community_meeting_needed": BAD},
+        },
+        "community_messaging.community_meeting_needed",
+    ),
+    (
+        "chair",
+        "PATCH",
+        "/api/v1/pvs-meetings/{meeting}",
+        {"community_messaging": {"community_meeting_needed": BAD}},
+        "community_messaging.community_meeting_needed",
+    ),
+    ("admin", "PATCH", "/api/v1/users/{user}", {"active": BAD}, "active"),
+    ("admin", "PATCH", "/api/v1/users/{user}", {"unlock": BAD}, "unlock"),
+    ("admin", "PATCH", "/api/v1/partner-clients/{partner}", {"active": BAD}, "active"),
+    (
+        None,
+        "POST",
+        "/api/v1/auth/login",
+        {"username": "nobody", "password": "x", "use_cookies": BAD},
+        "use_cookies",
+    ),
+]
+
+
+def _json_flags(spec: dict[str, Any], schema: dict[str, Any], prefix: str = "") -> set[str]:
+    """Name every boolean member a request body schema declares, nested ones dotted."""
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    names: set[str] = set()
+    for part in schema.get("allOf", []):
+        names |= _json_flags(spec, part, prefix)
+    for key, member in schema.get("properties", {}).items():
+        if member.get("type") == "boolean":
+            names.add(prefix + key)
+        else:
+            names |= _json_flags(spec, member, f"{prefix}{key}.")
+    return names
+
+
+def test_every_json_boolean_of_a_request_body_is_in_the_table(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    declared = set()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            for name in _json_flags(spec, body["schema"]) if body else ():
+                declared.add((method.upper(), _template(path), name))
+    assert declared == {(method, _template(path), field) for _, method, path, _, field in FLAGS}
+
+
+def _template(path: str) -> str:
+    return re.sub(r"\{[^}]*\}", "{}", path)
+
+
+# JSON has real booleans: anything else where one belongs is a client's bug to report,
+# and 1 or "yes" must never stand for consent to share a child's data.
+NOT_BOOLEANS = [1, 0, 1.0, 0.0, "true", "yes", "1", "on", [], {}]
+
+
+def test_a_json_boolean_takes_only_true_or_false(app, client, scene):
+    ids, accounts = scene
+    with app.app_context():
+        issued = create_partner_client(
+            name="School",
+            scopes=["referrals:write"],
+            allowed_agencies=["MASH"],
+            boroughs=["WCC"],
+            now=clock.utcnow(),
+        )
+        db.session.commit()
+        partner = issued.id
+    places = {**ids, "user": accounts["officer"].id, "partner": partner}
+    before = _counts(app)
+    for who, method, path, body, field in FLAGS:
+        headers = {"If-Match": '"1"', **(accounts[who].headers if who else {})}
+        for value in NOT_BOOLEANS:
+            response = client.open(
+                path.format(**places), method=method, json=_fill(body, value), headers=headers
+            )
+            assert response.status_code == 422, (path, field, value, response.get_json())
+            assert_problem(response, 422, field)
+    assert _counts(app) == before
 
 
 def test_nul_in_a_query_string_is_422_naming_the_parameter(app, client, scene):

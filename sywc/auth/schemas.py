@@ -3,13 +3,15 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from sywc.fields import StrictBoolean
+
 
 class LoginSchema(ma.Schema):
     username = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = ma.fields.String(
         required=True, load_only=True, validate=validate.Length(min=1, max=1024)
     )
-    use_cookies = ma.fields.Boolean(
+    use_cookies = StrictBoolean(
         load_default=False,
         metadata={
             "description": "Browser mode: set HttpOnly cookies (with a CSRF cookie) "

@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from config.reference import BOROUGH_CODES, BOROUGHS
-from sywc.fields import Moment, id_field
+from sywc.fields import Moment, StrictBoolean, id_field
 from sywc.http import PageArgs
 from sywc.incidents.enums import ROLE_VALUES, TYPE_VALUES
 from sywc.youths.enums import CohortReason
@@ -136,7 +136,7 @@ class InvolvementAddSchema(ma.Schema):
             "confirm_reason"
         },
     )
-    confirm_reason = ma.fields.Boolean(
+    confirm_reason = StrictBoolean(
         load_default=False,
         metadata={"description": "Confirm a cohort reason other than the role suggests"},
     )

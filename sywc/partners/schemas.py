@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from config.reference import BOROUGH_CODES, REFERRAL_RECEIVING_AGENCIES
+from sywc.fields import StrictBoolean
 from sywc.http import PageArgs
 from sywc.permissions import PARTNER_SCOPES
 
@@ -39,7 +40,7 @@ class PartnerClientUpdateSchema(ma.Schema):
     boroughs = ma.fields.List(
         ma.fields.String(validate=_BOROUGHS), validate=validate.Length(min=1, max=64)
     )
-    active = ma.fields.Boolean(
+    active = StrictBoolean(
         metadata={"description": "false disables the client; its tokens stop working at once"}
     )
 

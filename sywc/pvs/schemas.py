@@ -9,7 +9,7 @@ from marshmallow import validate
 
 from config.reference import AGENCY_CODES, BOROUGH_CODES
 from sywc import clock
-from sywc.fields import ID_RANGE, Moment, id_field
+from sywc.fields import ID_RANGE, Moment, StrictBoolean, id_field
 from sywc.http import PageArgs
 from sywc.incidents.schemas import PersonInSchema, PersonSchema
 from sywc.pvs.enums import ACTION_TYPE_VALUES, ActionStatus
@@ -115,7 +115,7 @@ class AttendeeSchema(ma.Schema):
 
 class MessagingSchema(ma.Schema):
     holding_message = ma.fields.String(allow_none=True, validate=_TEXT)
-    community_meeting_needed = ma.fields.Boolean()
+    community_meeting_needed = StrictBoolean()
     delivered_by = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
     location = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
 

@@ -13,7 +13,7 @@ from config.reference import (
     REASON_CODE_VALUES,
     REFERRAL_RECEIVING_AGENCIES,
 )
-from sywc.fields import ID_RANGE, id_field
+from sywc.fields import ID_RANGE, StrictBoolean, id_field
 from sywc.http import PageArgs
 from sywc.referrals.enums import REQUESTABLE_ACTIONS, LawfulBasis, ReferralStatus, Urgency
 from sywc.referrals.workflow import REASON_REQUIRED
@@ -26,11 +26,6 @@ _NOT_BLANK = validate.Regexp(r"\s*\S", error="Must not be blank.")
 
 def _one_of(values: Any) -> validate.OneOf:
     return validate.OneOf(sorted(str(v) for v in values))
-
-
-def _strict_boolean(**kwargs: Any) -> ma.fields.Boolean:
-    # JSON has real booleans; "yes" or 1 standing in for consent is a client bug to report.
-    return ma.fields.Boolean(truthy={True}, falsy={False}, **kwargs)
 
 
 class SubjectSchema(ma.Schema):
@@ -93,7 +88,7 @@ class ReferralCreateSchema(ma.Schema):
             "(Data Protection Act 2018 Part 3)"
         },
     )
-    consent = _strict_boolean(
+    consent = StrictBoolean(
         allow_none=True,
         metadata={
             "description": "Whether consent to share was given; must be true when "
@@ -125,7 +120,7 @@ class TransitionRequestSchema(ma.Schema):
             "declining is shown to a referring partner system."
         },
     )
-    make_lead = _strict_boolean(
+    make_lead = StrictBoolean(
         load_default=False,
         metadata={"description": "With `accept`: make the receiving agency the lead agency"},
     )

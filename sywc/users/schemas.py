@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from config.reference import AGENCY_CODES, BOROUGH_CODES
+from sywc.fields import StrictBoolean
 from sywc.http import PageArgs
 from sywc.permissions import USER_ROLES
 
@@ -37,13 +38,13 @@ class UserUpdateSchema(ma.Schema):
         ma.fields.String(validate=validate.OneOf(sorted(BOROUGH_CODES))),
         validate=validate.Length(min=1, max=64),
     )
-    active = ma.fields.Boolean()
+    active = StrictBoolean()
     password = ma.fields.String(
         load_only=True,
         validate=validate.Length(max=128),
         metadata={"description": "Reset the password; ends every session"},
     )
-    unlock = ma.fields.Boolean(metadata={"description": "Clear a lockout after failed logins"})
+    unlock = StrictBoolean(metadata={"description": "Clear a lockout after failed logins"})
 
 
 class UserSchema(ma.Schema):

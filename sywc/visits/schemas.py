@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from config.reference import AGENCY_CODES, BOROUGH_CODES
-from sywc.fields import Moment
+from sywc.fields import Moment, StrictBoolean
 from sywc.http import PageArgs
 from sywc.youths.enums import Rag, VisitOutcome
 from sywc.youths.fields import ID_RANGE, code, free_text
@@ -46,7 +46,7 @@ class VisitCreateSchema(ma.Schema):
         },
     )
     notes = free_text(max_length=10_000, allow_none=True, load_default=None)
-    restricted = ma.fields.Boolean(
+    restricted = StrictBoolean(
         load_default=False,
         metadata={"description": "Notes readable only by officers of your agency"},
     )

@@ -17,6 +17,7 @@ from config.reference import (
     FLAG_CODES,
 )
 from sywc import clock
+from sywc.fields import StrictBoolean
 from sywc.http import PageArgs
 from sywc.youths import schedule
 from sywc.youths.enums import CohortReason, Gender, Rag, YouthStatus
@@ -63,7 +64,7 @@ class YouthCreateSchema(ma.Schema):
     other_cohorts = code_list(COHORT_CODES, load_default=list)
     rag = code(Rag, required=True, metadata={"description": "The first RAG rating"})
     rag_rationale = _rationale(required=True)
-    confirm_duplicate = ma.fields.Boolean(
+    confirm_duplicate = StrictBoolean(
         load_default=False,
         metadata={
             "description": "Create even though a record with this name and birth date "

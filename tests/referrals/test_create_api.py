@@ -188,6 +188,11 @@ OFFICER_BAD_INPUT = [
     ({"lawful_basis": "consent"}, 422, "consent"),
     ({"lawful_basis": "consent", "consent": False}, 422, "consent"),
     ({"consent": "yes"}, 422, "consent"),
+    # 1 and 1.0 equal True in Python: neither may stand for a consent nobody gave.
+    ({"lawful_basis": "consent", "consent": 1}, 422, "consent"),
+    ({"lawful_basis": "consent", "consent": 1.0}, 422, "consent"),
+    ({"lawful_basis": "consent", "consent": "true"}, 422, "consent"),
+    ({"consent": 0}, 422, "consent"),
     ({"youth_id": "12"}, 422, "youth_id"),
     ({"from_agency": "UNKNOWN"}, 422, "from_agency"),
     ({"from_agency": "YOT"}, 403, "from_agency"),

@@ -198,6 +198,20 @@ def test_accept_without_make_lead_keeps_the_lead(app, client, people):
         assert db.session.get(Youth, youth_id).lead_agency == "MPS"
 
 
+def test_a_number_is_not_make_lead(app, client, people):
+    youth_id = add_youth(app, lead_agency="MPS", lead_officer_id=people["sender"].id)
+    referral_id = add_referral(app, youth_id=youth_id, status="acknowledged")
+    before = len(audit_actions(app))
+    for number in (1, 1.0):
+        response = _act(client, people["receiver"], referral_id, action="accept", make_lead=number)
+        assert_problem(response, 422, "make_lead")
+    assert referral_row(app, referral_id)["status"] == "acknowledged"
+    with app.app_context():
+        youth = db.session.get(Youth, youth_id)
+        assert (youth.lead_agency, youth.version) == ("MPS", 1)
+    assert len(audit_actions(app)) == before
+
+
 def test_make_lead_needs_a_matched_referral(app, client, people):
     referral_id = add_referral(app, youth_id=None, status="acknowledged")
     response = _act(client, people["receiver"], referral_id, action="accept", make_lead=True)

@@ -132,6 +132,8 @@ BAD_VISITS = [
     ({"notes": "n" * 10_001}, "notes"),
     ({"mood": "fine"}, "mood"),
     ({"restricted": "perhaps"}, "restricted"),
+    ({"restricted": 1}, "restricted"),
+    ({"restricted": "yes"}, "restricted"),
 ]
 
 
