@@ -14,6 +14,9 @@ from werkzeug.routing import IntegerConverter
 # Identifiers are 32-bit on both databases; a larger one cannot name any record.
 MAX_ID = 2**31 - 1
 ID_RANGE = validate.Range(min=1, max=MAX_ID)
+# Text a record cannot do without (a summary, a name) must say something: spaces alone
+# would pass a length check and leave the record with an empty one.
+NOT_BLANK = validate.Regexp(r"\s*\S", error="Must not be blank.")
 
 
 def id_field(**kwargs: Any) -> ma.fields.Integer:

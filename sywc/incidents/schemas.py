@@ -8,14 +8,14 @@ import marshmallow as ma
 from marshmallow import validate
 
 from config.reference import BOROUGH_CODES, BOROUGHS
-from sywc.fields import Moment, StrictBoolean, id_field
+from sywc.fields import NOT_BLANK, Moment, StrictBoolean, id_field
 from sywc.http import PageArgs
 from sywc.incidents.enums import ROLE_VALUES, TYPE_VALUES
 from sywc.youths.enums import CohortReason
 from sywc.youths.schemas import YouthCreateSchema
 
 WARD_CODES = sorted(ward.code for borough in BOROUGHS for ward in borough.wards)
-_SUMMARY = validate.Length(min=1, max=5000)
+_SUMMARY = [validate.Length(min=1, max=5000), NOT_BLANK]
 
 
 def youth_reference(youth_id: int) -> str:

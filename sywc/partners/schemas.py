@@ -4,17 +4,18 @@ import marshmallow as ma
 from marshmallow import validate
 
 from config.reference import BOROUGH_CODES, REFERRAL_RECEIVING_AGENCIES
-from sywc.fields import StrictBoolean
+from sywc.fields import NOT_BLANK, StrictBoolean
 from sywc.http import PageArgs
 from sywc.permissions import PARTNER_SCOPES
 
 _SCOPES = validate.OneOf(sorted(PARTNER_SCOPES))
 _AGENCIES = validate.OneOf(sorted(REFERRAL_RECEIVING_AGENCIES))
 _BOROUGHS = validate.OneOf(sorted(BOROUGH_CODES))
+_NAME = [validate.Length(min=1, max=200), NOT_BLANK]
 
 
 class PartnerClientCreateSchema(ma.Schema):
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = ma.fields.String(required=True, validate=_NAME)
     scopes = ma.fields.List(
         ma.fields.String(validate=_SCOPES), required=True, validate=validate.Length(min=1, max=8)
     )
@@ -30,7 +31,7 @@ class PartnerClientCreateSchema(ma.Schema):
 
 
 class PartnerClientUpdateSchema(ma.Schema):
-    name = ma.fields.String(validate=validate.Length(min=1, max=200))
+    name = ma.fields.String(validate=_NAME)
     scopes = ma.fields.List(
         ma.fields.String(validate=_SCOPES), validate=validate.Length(min=1, max=8)
     )

@@ -9,7 +9,7 @@ from marshmallow import validate
 
 from config.reference import AGENCY_CODES, BOROUGH_CODES
 from sywc import clock
-from sywc.fields import ID_RANGE, Moment, StrictBoolean, id_field
+from sywc.fields import ID_RANGE, NOT_BLANK, Moment, StrictBoolean, id_field
 from sywc.http import PageArgs
 from sywc.incidents.schemas import PersonInSchema, PersonSchema
 from sywc.pvs.enums import ACTION_TYPE_VALUES, ActionStatus
@@ -23,7 +23,9 @@ def _period_check(data: dict[str, Any]) -> None:
 
 
 class ActionCreateSchema(ma.Schema):
-    description = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    description = ma.fields.String(
+        required=True, validate=[validate.Length(min=1, max=2000), NOT_BLANK]
+    )
     owner_id = id_field(
         required=True,
         metadata={"description": "An active officer or senior officer of the borough"},
@@ -101,10 +103,10 @@ class ActionListArgs(PageArgs):
 
 
 class AttendeeSchema(ma.Schema):
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = ma.fields.String(required=True, validate=[validate.Length(min=1, max=200), NOT_BLANK])
     agency = ma.fields.String(
         required=True,
-        validate=validate.Length(min=1, max=64),
+        validate=[validate.Length(min=1, max=64), NOT_BLANK],
         metadata={
             "description": "A partnership agency code (MPS, IGXU, ...) or a partner "
             "organisation's name (a school, health, housing)"

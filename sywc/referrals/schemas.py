@@ -13,7 +13,7 @@ from config.reference import (
     REASON_CODE_VALUES,
     REFERRAL_RECEIVING_AGENCIES,
 )
-from sywc.fields import ID_RANGE, StrictBoolean, id_field
+from sywc.fields import ID_RANGE, NOT_BLANK, StrictBoolean, id_field
 from sywc.http import PageArgs
 from sywc.referrals.enums import REQUESTABLE_ACTIONS, LawfulBasis, ReferralStatus, Urgency
 from sywc.referrals.workflow import REASON_REQUIRED
@@ -21,7 +21,6 @@ from sywc.youths.enums import Gender
 
 MAX_SUMMARY = 4000
 MAX_REASON = 2000
-_NOT_BLANK = validate.Regexp(r"\s*\S", error="Must not be blank.")
 
 
 def _one_of(values: Any) -> validate.OneOf:
@@ -32,10 +31,10 @@ class SubjectSchema(ma.Schema):
     """Identifying details of a young person, from a sender that does not know the record."""
 
     first_name = ma.fields.String(
-        required=True, validate=[validate.Length(min=1, max=100), _NOT_BLANK]
+        required=True, validate=[validate.Length(min=1, max=100), NOT_BLANK]
     )
     last_name = ma.fields.String(
-        required=True, validate=[validate.Length(min=1, max=100), _NOT_BLANK]
+        required=True, validate=[validate.Length(min=1, max=100), NOT_BLANK]
     )
     date_of_birth = ma.fields.Date(required=True)
     gender = ma.fields.String(validate=_one_of(Gender))
@@ -78,7 +77,7 @@ class ReferralCreateSchema(ma.Schema):
     )
     urgency = ma.fields.String(required=True, validate=_one_of(Urgency))
     summary = ma.fields.String(
-        required=True, validate=[validate.Length(min=1, max=MAX_SUMMARY), _NOT_BLANK]
+        required=True, validate=[validate.Length(min=1, max=MAX_SUMMARY), NOT_BLANK]
     )
     lawful_basis = ma.fields.String(
         required=True,
@@ -96,7 +95,7 @@ class ReferralCreateSchema(ma.Schema):
         },
     )
     external_reference = ma.fields.String(
-        validate=[validate.Length(min=1, max=128), _NOT_BLANK],
+        validate=[validate.Length(min=1, max=128), NOT_BLANK],
         metadata={"description": "The sender's own reference for this referral"},
     )
 

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from config.reference import AGENCY_CODES, BOROUGH_CODES
-from sywc.fields import StrictBoolean
+from sywc.fields import NOT_BLANK, StrictBoolean
 from sywc.http import PageArgs
 from sywc.permissions import USER_ROLES
 
@@ -13,12 +13,13 @@ _USERNAME = validate.Regexp(
     r"^[a-z0-9][a-z0-9._-]{2,63}$",
     error="Use 3-64 lower-case letters, digits, dots, dashes or underscores.",
 )
+_NAME = [validate.Length(min=1, max=200), NOT_BLANK]
 
 
 class UserCreateSchema(ma.Schema):
     username = ma.fields.String(required=True, validate=_USERNAME)
     password = ma.fields.String(required=True, load_only=True, validate=validate.Length(max=128))
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = ma.fields.String(required=True, validate=_NAME)
     role = ma.fields.String(required=True, validate=validate.OneOf(_ROLES))
     agency = ma.fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf(sorted(AGENCY_CODES))
@@ -31,7 +32,7 @@ class UserCreateSchema(ma.Schema):
 
 
 class UserUpdateSchema(ma.Schema):
-    name = ma.fields.String(validate=validate.Length(min=1, max=200))
+    name = ma.fields.String(validate=_NAME)
     role = ma.fields.String(validate=validate.OneOf(_ROLES))
     agency = ma.fields.String(allow_none=True, validate=validate.OneOf(sorted(AGENCY_CODES)))
     boroughs = ma.fields.List(

@@ -260,6 +260,7 @@ def _bad_inputs(victim, rbkc_youth):
         ({"involvements": [{"youth_id": 2**40, "role": "victim"}]}, "involvements.0.youth_id"),
         ({"involvements": [{"youth_id": rbkc_youth, "role": "victim"}]}, "involvements.0.youth_id"),
         ({"summary": ""}, "summary"),
+        ({"summary": " \t\n "}, "summary"),
         ({"severity": "high"}, "severity"),
     ]
 
@@ -293,6 +294,7 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(app, clien
         ({"ward": "golborne"}, "ward"),
         ({"occurred_at": "2999-01-01T00:00:00Z"}, "occurred_at"),
         ({"involvements": [{"youth_id": 1, "role": "perpetrator"}]}, "involvements.0.role"),
+        ({"summary": "   "}, "summary"),
     ],
 )
 def test_bad_patch_changes_nothing(app, client, officer, change, field):
@@ -306,5 +308,6 @@ def test_bad_patch_changes_nothing(app, client, officer, change, field):
     after = client.get(f"/api/v1/incidents/{incident}", headers=officer.headers).get_json()
     assert after["version"] == 1
     assert after["ward"] == "church_street"
+    assert after["summary"] == "A stabbing"
     assert [(p["youth_id"], p["role"]) for p in after["involvements"]] == [(youth, "victim")]
     assert audit_actions(app, action="incident_updated") == []

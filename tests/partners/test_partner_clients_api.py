@@ -64,6 +64,7 @@ BAD_CLIENTS = [
     ({"allowed_agencies": []}, "allowed_agencies"),
     ({"boroughs": ["XYZ"]}, "boroughs.0"),
     ({"name": ""}, "name"),
+    ({"name": "   "}, "name"),
     ({"client_secret": "my-own"}, "client_secret"),
 ]
 
@@ -75,6 +76,18 @@ def test_bad_client_input(app, client, admin):
         assert_problem(response, 422, field)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PartnerClient)) == 0
+
+
+def test_a_blank_name_is_refused_on_change(app, client, admin):
+    created = _create(client, admin)
+    url = f"{URL}/{created['id']}"
+    response = client.patch(
+        url, json={"name": " \t "}, headers={**admin.headers, "If-Match": '"1"'}
+    )
+    assert_problem(response, 422, "name")
+    after = client.get(url, headers=admin.headers)
+    assert (after.get_json()["name"], after.headers["ETag"]) == (NEW_CLIENT["name"], '"1"')
+    assert audit_actions(app, action="partner_client_updated") == []
 
 
 def test_disabling_ends_tokens_and_refuses_new_ones(app, client, admin):

@@ -93,6 +93,7 @@ def test_bad_actions_are_refused_and_nothing_is_written(
         (_action(officer.id, type="arrest"), "type"),
         (_action(officer.id, status="done"), "status"),
         ({"owner_id": officer.id, "due_on": held_day.isoformat(), "type": "engage"}, "description"),
+        (_action(officer.id, description="   "), "description"),
     ]
     events = count(app, AuditEvent)
     for body, field in cases:

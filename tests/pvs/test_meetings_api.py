@@ -96,6 +96,8 @@ def _bad_meetings(app, senior, officer, incident_id, make_user):
         ({"individuals": [{"youth_id": youth, "role": "offender"}]}, "individuals.0.role"),
         ({"individuals": [{"youth_id": rbkc_youth, "role": "victim"}]}, "individuals.0.youth_id"),
         ({"attendees": [{"name": "No agency"}]}, "attendees.0.agency"),
+        ({"attendees": [{"name": "   ", "agency": "MPS"}]}, "attendees.0.name"),
+        ({"attendees": [{"name": "PC Example", "agency": " "}]}, "attendees.0.agency"),
         (
             {"community_messaging": {"holding_message": "x", "channel": "radio"}},
             "community_messaging.channel",
@@ -225,12 +227,18 @@ def test_patch_rules(app, client, senior, officer, incident):
     future = iso(clock.utcnow() + timedelta(days=1))
     assert_problem(client.patch(url, json={"held_at": future}, headers=current), 422, "held_at")
     assert_problem(client.patch(url, json={"incident_id": 5}, headers=current), 422, "incident_id")
+    blank = [{"name": "  ", "agency": "MPS"}, {"name": "Ann Example", "agency": "\t"}]
+    response = client.patch(url, json={"attendees": blank}, headers=current)
+    body = assert_problem(response, 422, "attendees.0.name")
+    assert "attendees.1.agency" in body["errors"]
     after = client.get(url, headers=senior.headers).get_json()
-    assert (after["version"], after["chair_id"], after["decisions"]) == (
+    assert (after["version"], after["chair_id"], after["decisions"], after["attendees"]) == (
         created["version"],
         senior.id,
         created["decisions"],
+        created["attendees"],
     )
+    assert audit_actions(app, action="pvs_meeting_updated") == []
 
 
 def test_meeting_list_filters_and_constant_statements(

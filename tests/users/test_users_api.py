@@ -77,6 +77,8 @@ def test_list_is_paginated_with_link_headers(client, admin, make_user):
         ({"boroughs": []}, "boroughs"),
         ({"username": "A B"}, "username"),
         ({"role": "partner"}, "role"),
+        ({"name": ""}, "name"),
+        ({"name": "   "}, "name"),
     ],
 )
 def test_bad_accounts_are_refused_and_nothing_is_written(app, client, admin, change, field):
@@ -138,6 +140,19 @@ def test_patch_needs_if_match_and_refuses_stale_versions(client, admin, officer)
     stale = client.patch(url, json={"name": "Again"}, headers={**admin.headers, "If-Match": etag})
     assert_problem(stale, 412)
     assert client.get(url, headers=admin.headers).get_json()["name"] == "Renamed"
+
+
+def test_a_blank_name_is_refused_on_change(app, client, admin, officer):
+    url = f"/api/v1/users/{officer.id}"
+    before = client.get(url, headers=admin.headers)
+    response = client.patch(
+        url, json={"name": "  "}, headers={**admin.headers, "If-Match": before.headers["ETag"]}
+    )
+    assert_problem(response, 422, "name")
+    after = client.get(url, headers=admin.headers)
+    assert after.headers["ETag"] == before.headers["ETag"]
+    assert after.get_json()["name"] == before.get_json()["name"]
+    assert audit_actions(app, action="user_updated") == []
 
 
 def test_role_change_ends_sessions(client, admin, officer):
