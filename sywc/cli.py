@@ -58,6 +58,8 @@ def create_user_command(
     password_stdin: bool,
 ) -> None:
     """Create a user; the password is read from standard input."""
+    if name and not name.strip():
+        raise click.BadParameter("must not be blank", param_hint="--name")
     password = sys.stdin.readline().rstrip("\n")
     unknown = set(boroughs) - set(BOROUGH_CODES)
     if unknown:

@@ -48,6 +48,8 @@ def create_partner_command(
     name: str, scopes: tuple[str, ...], agencies: tuple[str, ...], boroughs: tuple[str, ...]
 ) -> None:
     """Register a partner system and print its client id and secret (shown this once)."""
+    if not name.strip():
+        raise click.BadParameter("must not be blank", param_hint="--name")
     scope_list, agency_list, borough_list = _split(scopes), _split(agencies), _split(boroughs)
     _check(scope_list, PARTNER_SCOPES, "--scopes")
     _check(agency_list, REFERRAL_RECEIVING_AGENCIES, "--agency")

@@ -62,3 +62,14 @@ def test_create_partner_refuses_unknown_values(app, runner):
         assert result.exit_code != 0
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PartnerClient)) == 0
+
+
+def test_create_partner_refuses_a_blank_name(app, runner):
+    result = runner.invoke(
+        args=["sywc", "create-partner", "--name", "  ", "--scopes", "referrals:write"]
+    )
+    assert result.exit_code == 2
+    assert "--name" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PartnerClient)) == 0
+    assert audit_actions(app, action="partner_client_created") == []

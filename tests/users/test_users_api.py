@@ -193,6 +193,22 @@ def test_cli_creates_and_deactivates_users(app, runner):
     )
     assert weak.exit_code == 2
     assert "password" in weak.output
+    blank = runner.invoke(
+        args=[
+            "sywc",
+            "create-user",
+            "--username",
+            "blank.name",
+            "--role",
+            "auditor",
+            "--name",
+            " ",
+            "--password-stdin",
+        ],
+        input="a-long-unusual-phrase-77\n",
+    )
+    assert blank.exit_code == 2
+    assert "--name" in blank.output
     gone = runner.invoke(args=["sywc", "deactivate-user", "first.admin"])
     assert gone.exit_code == 0
     assert json.loads(gone.output)["active"] is False
