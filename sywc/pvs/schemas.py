@@ -125,7 +125,12 @@ class MessagingSchema(ma.Schema):
 class MeetingUpdateSchema(ma.Schema):
     """Changes to a meeting; given lists replace the current ones, messaging is merged."""
 
-    held_at = Moment(metadata={"description": "Not in the future, not before the incident"})
+    held_at = Moment(
+        metadata={
+            "description": "Not in the future, not before the incident, nor on a day after "
+            "an action agreed at it was due (done and cancelled ones included)"
+        }
+    )
     chair_id = id_field(metadata={"description": "An active senior officer of the borough"})
     attendees = ma.fields.List(ma.fields.Nested(AttendeeSchema), validate=validate.Length(max=100))
     individuals = ma.fields.List(

@@ -11,6 +11,7 @@ from sywc.audit.models import AuditEvent
 from sywc.pvs.models import PvsAction, PvsAttendee, PvsIndividual, PvsMeeting
 from sywc.users.service import deactivate_user
 from tests.conftest import assert_problem, audit_actions
+from tests.factories import at
 from tests.incidents.helpers import add_action, add_incident, add_meeting, add_youth, count, iso
 
 
@@ -239,6 +240,37 @@ def test_patch_rules(app, client, senior, officer, incident):
         created["attendees"],
     )
     assert audit_actions(app, action="pvs_meeting_updated") == []
+
+
+def _agreed(app, senior, officer, *, status="open"):
+    """A meeting held 20 days ago and an action it agreed, due 15 days ago."""
+    now = clock.utcnow()
+    incident = add_incident(app, created_by_id=officer.id, occurred_at=now - timedelta(days=30))
+    meeting = add_meeting(
+        app, incident_id=incident, chair_id=senior.id, held_at=now - timedelta(days=20)
+    )
+    due = (now - timedelta(days=15)).date()
+    add_action(app, meeting_id=meeting, owner_id=officer.id, due_on=due, status=status)
+    return f"/api/v1/pvs-meetings/{meeting}", due
+
+
+@pytest.mark.parametrize("status", ["open", "done", "cancelled"])
+def test_a_meeting_cannot_move_past_the_due_date_of_an_action_it_agreed(
+    app, client, senior, officer, status
+):
+    url, due = _agreed(app, senior, officer, status=status)
+    before = client.get(url, headers=senior.headers)
+    current = {**senior.headers, "If-Match": before.headers["ETag"]}
+    for moved in (at(due + timedelta(days=1), 0), clock.utcnow() - timedelta(hours=1)):
+        response = client.patch(url, json={"held_at": iso(moved)}, headers=current)
+        assert_problem(response, 422, "held_at")
+    after = client.get(url, headers=senior.headers)
+    assert after.headers["ETag"] == before.headers["ETag"]
+    assert after.get_json()["held_at"] == before.get_json()["held_at"]
+    assert audit_actions(app, action="pvs_meeting_updated") == []
+    # Held on the day an action falls due is allowed, as when the action is agreed.
+    same_day = client.patch(url, json={"held_at": iso(at(due, 23))}, headers=current)
+    assert same_day.status_code == 200, same_day.get_json()
 
 
 def test_meeting_list_filters_and_constant_statements(

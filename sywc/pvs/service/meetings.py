@@ -8,12 +8,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from sywc.audit import service as audit
+from sywc.errors import ValidationFailed
 from sywc.extensions import db
 from sywc.http import Page, check_version, paginate
 from sywc.incidents.models import Incident
 from sywc.incidents.people import check_people, record_youths, replace_people, roles_of
 from sywc.incidents.policies import get_visible_incident
-from sywc.pvs.models import PvsAttendee, PvsIndividual, PvsMeeting
+from sywc.pvs.models import PvsAction, PvsAttendee, PvsIndividual, PvsMeeting
 from sywc.pvs.policies import get_visible_meeting, visible_meetings
 from sywc.pvs.service.checks import (
     apply_messaging,
@@ -152,6 +153,20 @@ def get_meeting(*, principal: Principal, meeting_id: int, now: datetime) -> PvsM
     return meeting
 
 
+def _check_not_after_actions(meeting: PvsMeeting, held_at: datetime) -> None:
+    # Every action's due date was agreed at the meeting, a done or cancelled one's too:
+    # a meeting moved past one would have agreed an action already due when it sat.
+    first_due = db.session.scalar(
+        sa.select(sa.func.min(PvsAction.due_on)).where(PvsAction.meeting_id == meeting.id)
+    )
+    if first_due is not None and held_at.date() > first_due:
+        raise ValidationFailed.field(
+            "held_at",
+            f"An action agreed at this meeting is due on {first_due.isoformat()}, "
+            "before that date.",
+        )
+
+
 def update_meeting(
     *,
     principal: Principal,
@@ -168,6 +183,8 @@ def update_meeting(
     held_at = changes.get("held_at", meeting.held_at)
     follow_up_on = changes.get("follow_up_on", meeting.follow_up_on)
     check_meeting_dates(incident=incident, held_at=held_at, follow_up_on=follow_up_on, now=now)
+    if "held_at" in changes:
+        _check_not_after_actions(meeting, held_at)
     if "chair_id" in changes:
         check_chair(changes["chair_id"], meeting.borough)
     diff = None
