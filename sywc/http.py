@@ -38,6 +38,22 @@ class PageArgs(ma.Schema):
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100_000))
 
 
+class ChangesSchema(ma.Schema):
+    """A PATCH body: the fields to change, at least one of them.
+
+    A change of nothing would still bump the record's version, making every other
+    editor's ETag stale for nothing, and write an audit event of no change.
+    """
+
+    class Meta:
+        description = "The fields to change: at least one."
+
+    @ma.validates_schema
+    def _something_to_change(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ma.ValidationError("Send at least one field to change.", "_body")
+
+
 class PageSchema(ma.Schema):
     page = ma.fields.Integer(required=True)
     limit = ma.fields.Integer(required=True)

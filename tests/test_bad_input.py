@@ -400,6 +400,56 @@ def test_a_json_boolean_takes_only_true_or_false(app, client, scene):
     assert _counts(app) == before
 
 
+# Every PATCH route: (who, path, the table holding the record's version)
+PATCHES = {
+    "youths.update_youth": ("officer", "/api/v1/youths/{youth}", "youths"),
+    "incidents.update_incident": ("officer", "/api/v1/incidents/{incident}", "incidents"),
+    "pvs.update_meeting": ("chair", "/api/v1/pvs-meetings/{meeting}", "pvs_meetings"),
+    "pvs.update_action": ("officer", "/api/v1/pvs-actions/{action}", "pvs_actions"),
+    "users.update_user": ("admin", "/api/v1/users/{user}", "users"),
+    "partners.update_partner_client": (
+        "admin",
+        "/api/v1/partner-clients/{partner}",
+        "partner_clients",
+    ),
+}
+
+
+def _versions(app: Any) -> dict[str, list[int]]:
+    with app.app_context():
+        return {
+            table: list(db.session.scalars(sa.text(f"SELECT version FROM {table} ORDER BY id")))
+            for _, _, table in PATCHES.values()
+        }
+
+
+def test_an_empty_patch_is_422_and_changes_nothing(app, client, scene):
+    ids, accounts = scene
+    with app.app_context():
+        partner = create_partner_client(
+            name="School",
+            scopes=["referrals:write"],
+            allowed_agencies=["MASH"],
+            boroughs=["WCC"],
+            now=clock.utcnow(),
+        ).id
+    places = {**ids, "user": accounts["officer"].id, "partner": partner}
+    patched = {r.endpoint for r in app.url_map.iter_rules() if "PATCH" in (r.methods or ())}
+    assert patched == set(PATCHES)
+    before, versions = _counts(app), _versions(app)
+    for who, path, _ in PATCHES.values():
+        headers = {**accounts[who].headers, "If-Match": '"1"'}
+        # An empty body would still bump the version and stale every other editor's ETag.
+        response = client.patch(path.format(**places), json={}, headers=headers)
+        field = "status" if "pvs-actions" in path else "_body"  # the one required change
+        assert_problem(response, 422, field)
+    meeting = f"/api/v1/pvs-meetings/{ids['meeting']}"
+    headers = {**accounts["chair"].headers, "If-Match": '"1"'}
+    response = client.patch(meeting, json={"community_messaging": {}}, headers=headers)
+    assert_problem(response, 422, "community_messaging._body")
+    assert (_counts(app), _versions(app)) == (before, versions)
+
+
 def test_nul_in_a_query_string_is_422_naming_the_parameter(app, client, scene):
     _, accounts = scene
     before = _counts(app)

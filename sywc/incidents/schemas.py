@@ -9,7 +9,7 @@ from marshmallow import validate
 
 from config.reference import BOROUGH_CODES, BOROUGHS
 from sywc.fields import NOT_BLANK, Moment, StrictBoolean, id_field
-from sywc.http import PageArgs
+from sywc.http import ChangesSchema, PageArgs
 from sywc.incidents.enums import ROLE_VALUES, TYPE_VALUES
 from sywc.youths.enums import CohortReason
 from sywc.youths.schemas import YouthCreateSchema
@@ -61,7 +61,7 @@ class IncidentCreateSchema(ma.Schema):
     )
 
 
-class IncidentUpdateSchema(ma.Schema):
+class IncidentUpdateSchema(ChangesSchema):
     """Changes to an incident; `borough` is fixed once recorded (it decides who sees it)."""
 
     occurred_at = Moment()

@@ -5,7 +5,7 @@ from marshmallow import validate
 
 from config.reference import BOROUGH_CODES, REFERRAL_RECEIVING_AGENCIES
 from sywc.fields import NOT_BLANK, StrictBoolean
-from sywc.http import PageArgs
+from sywc.http import ChangesSchema, PageArgs
 from sywc.permissions import PARTNER_SCOPES
 
 _SCOPES = validate.OneOf(sorted(PARTNER_SCOPES))
@@ -30,7 +30,7 @@ class PartnerClientCreateSchema(ma.Schema):
     )
 
 
-class PartnerClientUpdateSchema(ma.Schema):
+class PartnerClientUpdateSchema(ChangesSchema):
     name = ma.fields.String(validate=_NAME)
     scopes = ma.fields.List(
         ma.fields.String(validate=_SCOPES), validate=validate.Length(min=1, max=8)

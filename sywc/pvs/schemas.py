@@ -10,7 +10,7 @@ from marshmallow import validate
 from config.reference import AGENCY_CODES, BOROUGH_CODES
 from sywc import clock
 from sywc.fields import ID_RANGE, NOT_BLANK, Moment, StrictBoolean, id_field
-from sywc.http import PageArgs
+from sywc.http import ChangesSchema, PageArgs
 from sywc.incidents.schemas import PersonInSchema, PersonSchema
 from sywc.pvs.enums import ACTION_TYPE_VALUES, ActionStatus
 
@@ -38,7 +38,7 @@ class ActionCreateSchema(ma.Schema):
     type = ma.fields.String(required=True, validate=validate.OneOf(ACTION_TYPE_VALUES))
 
 
-class ActionUpdateSchema(ma.Schema):
+class ActionUpdateSchema(ChangesSchema):
     status = ma.fields.String(
         required=True,
         validate=validate.OneOf([ActionStatus.DONE, ActionStatus.CANCELLED]),
@@ -122,15 +122,14 @@ class MessagingSchema(ma.Schema):
     location = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
 
 
-class MeetingUpdateSchema(ma.Schema):
-    """Changes to a meeting; given lists replace the current ones, messaging is merged."""
+class MessagingChangesSchema(ChangesSchema, MessagingSchema):
+    """Changes to the community messaging: members not given keep their value."""
 
-    held_at = Moment(
-        metadata={
-            "description": "Not in the future, not before the incident, nor on a day after "
-            "an action agreed at it was due (done and cancelled ones included)"
-        }
-    )
+
+class _MeetingFields(ma.Schema):
+    """What a request may say about a meeting, when recording it or changing it."""
+
+    held_at = Moment(metadata={"description": "Not in the future, not before the incident"})
     chair_id = id_field(metadata={"description": "An active senior officer of the borough"})
     attendees = ma.fields.List(ma.fields.Nested(AttendeeSchema), validate=validate.Length(max=100))
     individuals = ma.fields.List(
@@ -146,7 +145,19 @@ class MeetingUpdateSchema(ma.Schema):
     )
 
 
-class MeetingCreateSchema(MeetingUpdateSchema):
+class MeetingUpdateSchema(ChangesSchema, _MeetingFields):
+    """Changes to a meeting; given lists replace the current ones, messaging is merged."""
+
+    held_at = Moment(
+        metadata={
+            "description": "Not in the future, not before the incident, nor on a day after "
+            "an action agreed at it was due (done and cancelled ones included)"
+        }
+    )
+    community_messaging = ma.fields.Nested(MessagingChangesSchema)
+
+
+class MeetingCreateSchema(_MeetingFields):
     held_at = Moment(
         required=True, metadata={"description": "Not in the future, not before the incident"}
     )

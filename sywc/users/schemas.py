@@ -5,7 +5,7 @@ from marshmallow import validate
 
 from config.reference import AGENCY_CODES, BOROUGH_CODES
 from sywc.fields import NOT_BLANK, StrictBoolean
-from sywc.http import PageArgs
+from sywc.http import ChangesSchema, PageArgs
 from sywc.permissions import USER_ROLES
 
 _ROLES = [str(role) for role in USER_ROLES]
@@ -31,7 +31,7 @@ class UserCreateSchema(ma.Schema):
     )
 
 
-class UserUpdateSchema(ma.Schema):
+class UserUpdateSchema(ChangesSchema):
     name = ma.fields.String(validate=_NAME)
     role = ma.fields.String(validate=validate.OneOf(_ROLES))
     agency = ma.fields.String(allow_none=True, validate=validate.OneOf(sorted(AGENCY_CODES)))

@@ -18,7 +18,7 @@ from config.reference import (
 )
 from sywc import clock
 from sywc.fields import StrictBoolean
-from sywc.http import PageArgs
+from sywc.http import ChangesSchema, PageArgs
 from sywc.youths import schedule
 from sywc.youths.enums import CohortReason, Gender, Rag, YouthStatus
 from sywc.youths.fields import ID_RANGE, Name, code, code_list, free_text
@@ -73,7 +73,7 @@ class YouthCreateSchema(ma.Schema):
     )
 
 
-class YouthUpdateSchema(ma.Schema):
+class YouthUpdateSchema(ChangesSchema):
     """Fields a PATCH may change; ratings, visits and status have their own routes."""
 
     first_name = Name()

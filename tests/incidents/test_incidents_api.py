@@ -295,6 +295,7 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(app, clien
         ({"occurred_at": "2999-01-01T00:00:00Z"}, "occurred_at"),
         ({"involvements": [{"youth_id": 1, "role": "perpetrator"}]}, "involvements.0.role"),
         ({"summary": "   "}, "summary"),
+        ({}, "_body"),
     ],
 )
 def test_bad_patch_changes_nothing(app, client, officer, change, field):

@@ -228,6 +228,11 @@ def test_patch_rules(app, client, senior, officer, incident):
     future = iso(clock.utcnow() + timedelta(days=1))
     assert_problem(client.patch(url, json={"held_at": future}, headers=current), 422, "held_at")
     assert_problem(client.patch(url, json={"incident_id": 5}, headers=current), 422, "incident_id")
+    assert_problem(client.patch(url, json={}, headers=current), 422, "_body")
+    nothing = {"community_messaging": {}}
+    assert_problem(
+        client.patch(url, json=nothing, headers=current), 422, "community_messaging._body"
+    )
     blank = [{"name": "  ", "agency": "MPS"}, {"name": "Ann Example", "agency": "\t"}]
     response = client.patch(url, json={"attendees": blank}, headers=current)
     body = assert_problem(response, 422, "attendees.0.name")

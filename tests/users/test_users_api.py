@@ -142,13 +142,17 @@ def test_patch_needs_if_match_and_refuses_stale_versions(client, admin, officer)
     assert client.get(url, headers=admin.headers).get_json()["name"] == "Renamed"
 
 
-def test_a_blank_name_is_refused_on_change(app, client, admin, officer):
+def test_a_blank_name_or_no_change_is_refused(app, client, admin, officer):
     url = f"/api/v1/users/{officer.id}"
     before = client.get(url, headers=admin.headers)
     response = client.patch(
         url, json={"name": "  "}, headers={**admin.headers, "If-Match": before.headers["ETag"]}
     )
     assert_problem(response, 422, "name")
+    response = client.patch(
+        url, json={}, headers={**admin.headers, "If-Match": before.headers["ETag"]}
+    )
+    assert_problem(response, 422, "_body")
     after = client.get(url, headers=admin.headers)
     assert after.headers["ETag"] == before.headers["ETag"]
     assert after.get_json()["name"] == before.get_json()["name"]

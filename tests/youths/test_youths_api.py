@@ -285,14 +285,17 @@ def test_a_patch_to_the_longest_names_is_stored(app, client, officer, first, las
     assert len(_stored_name_key(app, created["id"])) == Youth.__table__.c.name_key.type.length
 
 
-def test_empty_patch_is_422(client, officer):
+def test_empty_patch_is_422(app, client, officer):
     created = create_youth(client, officer)
     response = client.patch(
         f"/api/v1/youths/{created['id']}",
         json={},
         headers={**officer.headers, "If-Match": f'"{created["version"]}"'},
     )
-    assert_problem(response, 422)
+    assert_problem(response, 422, "_body")
+    with app.app_context():
+        assert db.session.get(Youth, created["id"]).version == created["version"]
+    assert audit_actions(app, action="youth_updated") == []
 
 
 def test_close_and_reopen_by_a_senior_officer_with_a_reason(app, client, officer, senior):

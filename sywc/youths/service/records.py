@@ -253,8 +253,6 @@ def update_youth(
     now: datetime,
 ) -> Youth:
     """Change a record's details, refusing a change based on a stale read."""
-    if not changes:
-        raise ValidationFailed("Send at least one field to change.", errors={"_body": ["Empty."]})
     # The links a change replaces are loaded with the row, before anything changes.
     links = [selectinload(getattr(Youth, LINKS[k])) for k in sorted(LINKS.keys() & changes)]
     youth = policies.get_visible_youth(principal, youth_id, for_update=True, options=links)
