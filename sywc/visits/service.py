@@ -60,6 +60,18 @@ def _apply_visit(youth: Youth, visit: Visit, *, now: datetime) -> int:
     )
 
 
+def _check_visited_at(youth: Youth, visited_at: datetime, *, now: datetime) -> None:
+    if visited_at > now + CLOCK_SKEW:
+        raise ValidationFailed.field("visited_at", "Must not be in the future.")
+    # As for a rating: the record's visits are the cohort's work with the young person,
+    # which starts when they enter it (and no one is visited before they were born).
+    if visited_at.astimezone(UTC).date() < youth.entered_on:
+        raise ValidationFailed.field(
+            "visited_at",
+            f"Must not be before the record entered the cohort ({youth.entered_on.isoformat()}).",
+        )
+
+
 def record_visit(
     *, principal: Principal, youth_id: int, data: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
@@ -67,8 +79,7 @@ def record_visit(
     youth = policies.get_visible_youth(principal, youth_id, for_update=True)
     if youth.status == YouthStatus.CLOSED:
         raise Conflict("The record is closed; a closed record is not visited.")
-    if data["visited_at"] > now + CLOCK_SKEW:
-        raise ValidationFailed.field("visited_at", "Must not be in the future.")
+    _check_visited_at(youth, data["visited_at"], now=now)
     check_visiting_officers(data["officer_ids"], borough=youth.borough, recorded_by=principal)
     visit = Visit(
         youth_id=youth.id,

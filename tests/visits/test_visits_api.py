@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sywc import clock
 from sywc.extensions import db
 from sywc.visits.models import Visit, VisitOfficer
+from sywc.youths.models import Youth
 from tests.conftest import assert_problem, audit_actions
 from tests.youths.helpers import create_youth, row_counts
 
@@ -143,6 +144,22 @@ def test_bad_visit_is_rejected_naming_the_field(app, client, frozen, officer):
     for overrides, field in BAD_VISITS:
         assert_problem(_visit(client, officer, youth["id"], **overrides), 422, field)
     assert row_counts(app) == before
+
+
+def test_a_visit_before_the_record_entered_the_cohort_is_refused(app, client, frozen, officer):
+    youth = create_youth(client, officer)  # enters the cohort today, 2026-03-10
+    before = row_counts(app)
+    for moment in (
+        "0001-01-01T00:00:00+00:00",  # before the young person was born
+        "2026-03-09T23:59:59+00:00",
+        "2026-03-10T00:30:00+01:00",  # the day before in UTC, as schedule dates are
+    ):
+        assert_problem(_visit(client, officer, youth["id"], visited_at=moment), 422, "visited_at")
+    assert row_counts(app) == before
+    with app.app_context():
+        assert db.session.get(Youth, youth["id"]).version == youth["version"]
+    on_entry = _visit(client, officer, youth["id"], visited_at="2026-03-10T00:00:00+00:00")
+    assert on_entry.status_code == 201, on_entry.get_json()
 
 
 def test_visiting_officers_must_be_active_officers_of_the_borough(

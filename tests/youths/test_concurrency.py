@@ -42,6 +42,9 @@ def test_two_visits_at_once_both_count_and_the_later_sets_the_schedule(app, clie
     path = f"/api/v1/youths/{youth['id']}/visits"
     now = clock.utcnow()
     earlier, later = now - timedelta(days=1), now - timedelta(minutes=5)
+    with app.app_context():  # in the cohort since before either visit
+        db.session.get(Youth, youth["id"]).entered_on = earlier.date()
+        db.session.commit()
 
     def body(when, officer):
         return {"visited_at": when.isoformat(), "officer_ids": [officer.id], "outcome": "seen"}
