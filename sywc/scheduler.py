@@ -117,7 +117,14 @@ def run_job(job: Job, *, now: datetime | None = None, recent: timedelta | None =
 def _run_in_app(app: Flask, job: Job) -> None:
     with app.app_context():
         interval = timedelta(minutes=int(app.config[job.interval]))
-        run_job(job, recent=interval * RECENT_SHARE if job.once_per_interval else None)
+        try:
+            run_job(job, recent=interval * RECENT_SHARE if job.once_per_interval else None)
+        except Exception:
+            # The run could not even be recorded (the database is down, say): log it here,
+            # as JSON and naming database errors by their codes, rather than leave it to
+            # APScheduler's plain traceback with the driver's message. The next tick retries.
+            db.session.rollback()
+            log.exception("job could not run", extra={"job": job.name})
 
 
 def build_scheduler(app: Flask, *, start_at: datetime | None = None) -> BlockingScheduler:

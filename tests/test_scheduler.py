@@ -22,6 +22,7 @@ from sywc.alerts.locks import scheduler_lock
 from sywc.alerts.models import Alert, AlertEvent, JobRun
 from sywc.alerts.scan import apply_scan
 from sywc.extensions import db
+from sywc.logs import format_exception
 from sywc.scheduler import (
     ALERT_SCAN,
     AUDIT_VERIFY,
@@ -126,6 +127,25 @@ def test_a_second_scheduler_skips_while_the_lock_is_held(app, overdue, scheduler
         after = run_job(ALERT_SCAN, now=NOW)
     assert after.outcome == "succeeded"
     assert [r.outcome for r in runs(app)] == ["skipped", "succeeded"]
+
+
+def test_a_run_that_cannot_be_recorded_is_logged_and_the_next_tick_retries(
+    app, overdue, scheduler_log, monkeypatch
+):
+    def database_down(**_):
+        # Kept off the raising line, which the traceback quotes as source.
+        driver_message = " ".join(["could not reach", "Jane", "Doe"])
+        raise sa.exc.OperationalError("INSERT INTO job_runs", {}, Exception(driver_message))
+
+    monkeypatch.setattr("sywc.scheduler.start_job_run", database_down)
+    _run_in_app(app, ALERT_SCAN)  # nothing escapes to APScheduler
+    # (caplog sees each record twice: through its own handler and the one added here)
+    (record,) = {r for r in scheduler_log.records if r.getMessage() == "job could not run"}
+    assert (record.job, record.exc_info[0]) == ("alerts_scan", sa.exc.OperationalError)
+    assert "Jane Doe" not in format_exception(record.exc_info)
+    monkeypatch.undo()
+    _run_in_app(app, ALERT_SCAN)
+    assert [r.outcome for r in runs(app)] == ["succeeded"]
 
 
 def test_the_lock_is_free_again_after_each_run(app):
