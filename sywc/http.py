@@ -236,17 +236,23 @@ def _read_unsized_body(limit: int) -> None:
         raise PayloadTooLarge()
 
 
+def declared_locations() -> set[str] | None:
+    """Where the current operation takes arguments (query, json, form...), or None when
+    the route is not an API operation (the OpenAPI document and its viewer)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    doc = getattr(view, "_apidoc", None)
+    if doc is None:
+        return None
+    return {parameter.get("in") for parameter in doc.get("arguments", {}).get("parameters", [])}
+
+
 def check_query_string() -> None:
     """Refuse query parameters on a route that declares none (the others' schemas refuse
     unknown ones), so a filter that does nothing is never silently ignored."""
     if not request.args:
         return
-    view = current_app.view_functions.get(request.endpoint or "")
-    doc = getattr(view, "_apidoc", None)
-    if doc is None:
-        return  # not an API operation (the OpenAPI document and its viewer)
-    parameters = doc.get("arguments", {}).get("parameters", [])
-    if any(parameter.get("in") == "query" for parameter in parameters):
+    locations = declared_locations()
+    if locations is None or "query" in locations:
         return
     raise ValidationFailed(
         "This resource takes no query parameters.",

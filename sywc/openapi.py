@@ -12,14 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app, request
+from flask import request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 
 from sywc.fields import unstorable_text
-from sywc.http import ETAG_HEADER, IF_MATCH_PARAMETER
+from sywc.http import ETAG_HEADER, IF_MATCH_PARAMETER, declared_locations
 from sywc.permissions import Permission, roles_with
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -131,12 +131,8 @@ def check_undeclared_body() -> None:
     """
     if request.method not in ("POST", "PUT", "PATCH"):
         return
-    view = current_app.view_functions.get(request.endpoint or "")
-    doc = getattr(view, "_apidoc", None)
-    if doc is None:
-        return  # not an API operation (the OpenAPI document and its viewer)
-    parameters = doc.get("arguments", {}).get("parameters", [])
-    if any(parameter.get("in") in _BODY_LOCATIONS for parameter in parameters):
+    locations = declared_locations()
+    if locations is None or locations & _BODY_LOCATIONS:
         return
     _NO_BODY_PARSER.parse(NoBodySchema(), request, location="json")
 

@@ -375,19 +375,23 @@ def _template(path: str) -> str:
 NOT_BOOLEANS = [1, 0, 1.0, 0.0, "true", "yes", "1", "on", [], {}]
 
 
-def test_a_json_boolean_takes_only_true_or_false(app, client, scene):
+def _places(app: Any, scene: Any) -> dict[str, int]:
+    """The scene's record ids, an officer's user id and a new partner client's id."""
     ids, accounts = scene
     with app.app_context():
-        issued = create_partner_client(
+        partner = create_partner_client(
             name="School",
             scopes=["referrals:write"],
             allowed_agencies=["MASH"],
             boroughs=["WCC"],
             now=clock.utcnow(),
-        )
+        ).id
         db.session.commit()
-        partner = issued.id
-    places = {**ids, "user": accounts["officer"].id, "partner": partner}
+    return {**ids, "user": accounts["officer"].id, "partner": partner}
+
+
+def test_a_json_boolean_takes_only_true_or_false(app, client, scene):
+    places, accounts = _places(app, scene), scene[1]
     before = _counts(app)
     for who, method, path, body, field in FLAGS:
         headers = {"If-Match": '"1"', **(accounts[who].headers if who else {})}
@@ -424,16 +428,7 @@ def _versions(app: Any) -> dict[str, list[int]]:
 
 
 def test_an_empty_patch_is_422_and_changes_nothing(app, client, scene):
-    ids, accounts = scene
-    with app.app_context():
-        partner = create_partner_client(
-            name="School",
-            scopes=["referrals:write"],
-            allowed_agencies=["MASH"],
-            boroughs=["WCC"],
-            now=clock.utcnow(),
-        ).id
-    places = {**ids, "user": accounts["officer"].id, "partner": partner}
+    places, accounts = _places(app, scene), scene[1]
     patched = {r.endpoint for r in app.url_map.iter_rules() if "PATCH" in (r.methods or ())}
     assert patched == set(PATCHES)
     before, versions = _counts(app), _versions(app)
@@ -443,7 +438,7 @@ def test_an_empty_patch_is_422_and_changes_nothing(app, client, scene):
         response = client.patch(path.format(**places), json={}, headers=headers)
         field = "status" if "pvs-actions" in path else "_body"  # the one required change
         assert_problem(response, 422, field)
-    meeting = f"/api/v1/pvs-meetings/{ids['meeting']}"
+    meeting = f"/api/v1/pvs-meetings/{places['meeting']}"
     headers = {**accounts["chair"].headers, "If-Match": '"1"'}
     response = client.patch(meeting, json={"community_messaging": {}}, headers=headers)
     assert_problem(response, 422, "community_messaging._body")
