@@ -17,6 +17,8 @@ from sywc.stats.reports.snapshot import RAGS
 from sywc.stats.sql import add_days, as_date, day, days_between
 from sywc.visits.models import Visit
 from sywc.youths.models import RagAssessment, Youth
+from sywc.youths.schedule import ScheduleRules
+from sywc.youths.schedule_sql import due_after
 
 OUTCOMES = ("on_time", "missed")
 # Ratings are ranked 1-3 inside integer codes `n * SLOTS + rank` (see `_days`).
@@ -185,9 +187,10 @@ def due_visits(ctx: Context, *, whole_history: bool = False) -> Any:
     """
     chain = _chain(_days(ctx, None if whole_history else history_window(ctx)))
     c = chain.c
-    cadence = ctx.config["VISIT_CADENCE_DAYS"]
-    due = add_days(c.on, sa.case(*((c.rating == r, int(cadence[r])) for r in RAGS), else_=0))
-    deadline = add_days(due, int(ctx.config["VISIT_GRACE_DAYS"]))
+    rules = ScheduleRules.from_config(ctx.config)
+    # The rule the stored due dates and the alerts follow, over each anchor in history.
+    due = due_after(c.on, c.rating, rules)
+    deadline = add_days(due, rules.grace_days)
     answered = sa.and_(c.next_on.is_not(None), c.next_on <= deadline)
     outcome = sa.case(
         (sa.and_(answered, c.next_seen == 1), OUTCOMES[0]),
