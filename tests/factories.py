@@ -27,12 +27,23 @@ def youth(
     other_cohorts: tuple[str, ...] = (),
     **overrides: Any,
 ) -> Youth:
-    """Insert an active young person with a first RAG assessment and a consistent schedule."""
+    """Insert an active young person with a first RAG assessment and a consistent schedule.
+
+    A `next_visit_due` asked for is reached as the rule reaches it, from a seen-visit a
+    cadence before (and a rating no later), so the scan's realignment keeps it.
+    """
     today = clock.today()
     rag = overrides.pop("rag", "amber")
-    rated_on = overrides.pop("rag_assessed_on", today - timedelta(days=3))
+    due = overrides.get("next_visit_due")
+    if due is not None and "last_seen_on" not in overrides:
+        overrides["last_seen_on"] = due - timedelta(days=CADENCE[rag])
     last_seen = overrides.pop("last_seen_on", None)
+    rated_on = overrides.pop("rag_assessed_on", None)
+    if rated_on is None:
+        rated_on = min(d for d in (today - timedelta(days=3), last_seen) if d is not None)
     base = max(d for d in (rated_on, last_seen) if d is not None)
+    if due is not None and due != base + timedelta(days=CADENCE[rag]):
+        raise ValueError(f"next_visit_due {due} does not follow from the rating and visits")
     values: dict[str, Any] = {
         "borough": "WCC",
         "first_name": "Test",

@@ -15,6 +15,7 @@ from sywc.extensions import db
 from sywc.youths.models import Youth
 from tests import factories
 from tests.alerts.conftest import NOW, TODAY, alerts
+from tests.factories import CADENCE
 
 
 def youth_rows(count: int, *, first: int = 0) -> list[dict]:
@@ -23,6 +24,7 @@ def youth_rows(count: int, *, first: int = 0) -> list[dict]:
     for i in range(first, first + count):
         rag = ("red", "amber", "green")[i % 3]
         closed = i % 7 == 0
+        rated_on = TODAY - timedelta(days=(i * 13) % 120)
         rows.append(
             {
                 "borough": ("WCC", "RBKC")[i % 2],
@@ -39,8 +41,8 @@ def youth_rows(count: int, *, first: int = 0) -> list[dict]:
                 "entered_on": TODAY - timedelta(days=900),
                 "review_by": TODAY + timedelta(days=90),
                 "rag": rag,
-                "rag_assessed_on": TODAY - timedelta(days=(i * 13) % 120),
-                "next_visit_due": None if closed else TODAY - timedelta(days=(i * 5) % 40 - 10),
+                "rag_assessed_on": rated_on,
+                "next_visit_due": None if closed else rated_on + timedelta(days=CADENCE[rag]),
                 "last_activity_at": NOW - timedelta(days=(i * 17) % 900),
             }
         )

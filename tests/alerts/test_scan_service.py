@@ -179,7 +179,10 @@ def test_an_alert_follows_changes_to_its_subject(app, make_user):
     run_scan(app)
     with app.app_context():
         youth = db.session.get(Youth, youth_id)
-        youth.lead_agency, youth.next_visit_due = "IGXU", TODAY - timedelta(days=4)
+        youth.lead_agency = "IGXU"
+        # Rated red 11 days ago: due a week after, 4 days ago.
+        youth.rag, youth.rag_assessed_on = "red", TODAY - timedelta(days=11)
+        youth.next_visit_due = TODAY - timedelta(days=4)
         db.session.commit()
     run_scan(app, NOW + timedelta(minutes=15))
     (alert,) = alerts(app, "missed_visit")
