@@ -162,8 +162,8 @@ def test_cli_scan_prints_what_it_opened_as_json(app, runner, overdue):
     body = json.loads(result.output)
     assert body["outcome"] == "succeeded"
     assert body["as_of"] == "2026-11-25"
-    assert body["opened"]["missed_visit"] == 1
-    assert set(body) >= {"job_run_id", "opened", "resolved", "escalated"}
+    assert (body["opened"]["missed_visit"], body["rescheduled"]) == (1, 0)
+    assert set(body) >= {"job_run_id", "opened", "resolved", "escalated", "rescheduled"}
     (run,) = runs(app)
     assert run.as_of == datetime(2026, 11, 25, tzinfo=UTC)
     again = json.loads(runner.invoke(args=["sywc", "scan"]).output)

@@ -22,6 +22,7 @@ from sywc.referrals.enums import ReferralStatus
 from sywc.referrals.models import Referral
 from sywc.youths.enums import Rag, YouthStatus
 from sywc.youths.models import Youth
+from sywc.youths.schedule import ScheduleRules
 
 # The columns every cause yields; an alert stores the same values.
 CARRIED = ("youth_id", "borough", "agency", "owner_id", "due_on", "escalation_level")
@@ -54,6 +55,11 @@ class ScanRules:
             retention_months=int(config["RETENTION_MONTHS"]),
             escalation_extra_periods=int(config["ESCALATION_EXTRA_PERIODS"]),
         )
+
+    @property
+    def schedule(self) -> ScheduleRules:
+        """Return the visit schedule part of these rules."""
+        return ScheduleRules(self.cadence_days, self.grace_days)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 """The scan: open the alerts that should exist, resolve those whose cause has gone.
 
+It starts by bringing each stored next visit due in line with the cadence in force, so
+that a deployment's new cadence reaches the records nobody has touched since.
+
 Set-based by design: each alert type costs the same few statements (UPDATE ... WHERE,
 INSERT ... SELECT) whatever the size of the cohort, and no row of a young person is ever
 loaded into Python. The unique partial index on unresolved alerts is the last word on
@@ -22,6 +25,7 @@ from sywc.alerts.models import Alert, AlertEvent
 from sywc.audit import service as audit
 from sywc.database import UTCDateTime, upsert_insert
 from sywc.extensions import db
+from sywc.youths.service.tracking import realign_schedules
 
 # Any constant works; it names the lock that queues concurrent scans on PostgreSQL.
 SCAN_LOCK = 0x5957_4341_5343  # "SYWCASC"
@@ -31,20 +35,30 @@ _EVENT_COLUMNS = ("alert_id", "event", "at", "job_run_id")
 
 @dataclass
 class ScanResult:
-    """What one scan changed, counted per alert type."""
+    """What one scan changed: alerts counted per type, and the records rescheduled."""
 
     opened: dict[str, int] = field(default_factory=dict)
     resolved: dict[str, int] = field(default_factory=dict)
     escalated: dict[str, int] = field(default_factory=dict)
+    # Young people whose stored next visit due was brought in line with the cadence.
+    rescheduled: list[int] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return (
-            any(self.opened.values()) or any(self.resolved.values()) or any(self.escalated.values())
+            any(self.opened.values())
+            or any(self.resolved.values())
+            or any(self.escalated.values())
+            or bool(self.rescheduled)
         )
 
-    def as_dict(self) -> dict[str, dict[str, int]]:
-        return {"opened": self.opened, "resolved": self.resolved, "escalated": self.escalated}
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "opened": self.opened,
+            "resolved": self.resolved,
+            "escalated": self.escalated,
+            "rescheduled": len(self.rescheduled),
+        }
 
 
 def scan(
@@ -58,6 +72,16 @@ def scan(
     target = session or db.session
     rules = ScanRules.from_config(current_app.config, now=now)
     result = apply_scan(target, rules=rules, now=now, job_run_id=job_run_id)
+    if result.rescheduled:
+        audit.record(
+            "visit_schedules_realigned",
+            record_type="youth",
+            record_ids=result.rescheduled,
+            actor=actor,
+            now=now,
+            details={"cadence_days": dict(rules.cadence_days), "as_of": rules.today.isoformat()},
+            session=target,
+        )
     if result.changed:
         audit.record(
             "alerts_scanned",
@@ -74,12 +98,14 @@ def scan(
 def apply_scan(
     session: Session, *, rules: ScanRules, now: datetime, job_run_id: int | None
 ) -> ScanResult:
-    """Open, escalate and resolve alerts in the caller's transaction; never commits."""
+    """Realign stored schedules, then open, escalate and resolve alerts; never commits."""
     if session.get_bind().dialect.name == "postgresql":
         # Concurrent scans queue here instead of racing over the same rows (and
         # deadlocking); SQLite's BEGIN IMMEDIATE already serialises writers.
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(SCAN_LOCK)))
-    result = ScanResult()
+    # First, so that every cause below reads due dates under the cadence in force: one
+    # set after a deployment changes it, under the same lock as the rest of the scan.
+    result = ScanResult(rescheduled=realign_schedules(session=session, rules=rules.schedule))
     for cause in causes(rules):
         current = cause.rows.subquery(f"due_{cause.type}")
         result.resolved[str(cause.type)] = _resolve_cleared(session, cause, current, now=now)

@@ -16,7 +16,8 @@ class Youth(TimestampMixin, VersionMixin, db.Model):
 
     `rag`, `rag_assessed_on`, `last_seen_on` and `next_visit_due` are kept current in the
     same transaction as any rating or visit, so the worklist and the scheduler read one
-    indexed column instead of recomputing the schedule over the cohort.
+    indexed column instead of recomputing the schedule over the cohort; each scan brings
+    `next_visit_due` in line with the cadence in force first, should it have changed.
     """
 
     __tablename__ = "youths"

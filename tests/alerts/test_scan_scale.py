@@ -67,6 +67,20 @@ def test_a_scan_costs_the_same_statements_for_10_and_1000_young_people(app, coun
     assert not [s for s in large.statements if s.lstrip().upper().startswith("SELECT youths")]
 
 
+def test_realigning_10_or_1000_schedules_costs_the_same_statements(app, count_statements):
+    insert_youths(app, 10)
+    app.config["VISIT_CADENCE_DAYS"] = {"red": 5, "amber": 28, "green": 84}
+    with app.app_context(), count_statements() as small:
+        small_result = scan(now=NOW)
+    insert_youths(app, 990, first=10)
+    app.config["VISIT_CADENCE_DAYS"] = {"red": 6, "amber": 29, "green": 85}
+    with app.app_context(), count_statements() as large:
+        large_result = scan(now=NOW)
+    # Every active record (one in seven is closed) has a new due date each time.
+    assert (len(small_result.rescheduled), len(large_result.rescheduled)) == (8, 857)
+    assert large.count == small.count, (small.statements, large.statements)
+
+
 def test_a_scan_loads_no_young_person_into_memory(app):
     insert_youths(app, 50)
     with app.app_context():

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import Session
 
+from sywc.youths import schedule_sql
 from sywc.youths.enums import YouthStatus
 from sywc.youths.models import Youth
 from sywc.youths.schedule import ScheduleRules, is_missed, next_visit_due
@@ -27,6 +30,27 @@ def reschedule(youth: Youth, *, rules: ScheduleRules) -> None:
         last_seen_on=youth.last_seen_on,
         rules=rules,
     )
+
+
+def realign_schedules(*, session: Session, rules: ScheduleRules) -> list[int]:
+    """Store every record's next visit due under the rules in force; return the ids changed.
+
+    A due date is stored under the cadence of the day it was computed. When a deployment
+    changes its cadence, the records nobody has touched since would keep the old one, and
+    a red child unseen past the new, shorter cadence would raise no missed-visit alert.
+    """
+    due = schedule_sql.next_visit_due(rules)
+    stmt = (
+        sa.update(Youth)
+        # Only rows that differ are written: with an unchanged cadence, none.
+        .where(Youth.next_visit_due.is_distinct_from(due))
+        # A derived date, not an edit: no version bump (an officer's If-Match stays good,
+        # as nothing they could edit moved) and no new `updated_at`.
+        .values(next_visit_due=due, updated_at=Youth.updated_at)
+        .returning(Youth.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(session.scalars(stmt))
 
 
 def schedule_missed(youth: Youth, *, today: date, rules: ScheduleRules) -> bool:
