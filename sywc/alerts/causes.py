@@ -163,7 +163,7 @@ def rag_reviews(rules: ScanRules) -> sa.Select[Any]:
 
 
 def retention_reviews(rules: ScanRules) -> sa.Select[Any]:
-    """Records closed, or untouched, for longer than the retention period."""
+    """Records closed or untouched past retention, and active ones past their review-by date."""
     # Holding a child's record past its purpose is what the ICO found wrong with the
     # Gangs Matrix: the earlier of closure and last activity starts the clock.
     active_on = as_date(Youth.last_activity_at)
@@ -174,7 +174,16 @@ def retention_reviews(rules: ScanRules) -> sa.Select[Any]:
         ),
         else_=active_on,
     )
-    due = add_months(since, sa.literal(rules.retention_months, sa.Integer))
+    held_until = add_months(since, sa.literal(rules.retention_months, sa.Integer))
+    # An active record's review-by date asks the same question, often sooner: should we
+    # still hold it? A closed record is judged by its closure alone.
+    due = sa.case(
+        (
+            sa.and_(Youth.status == YouthStatus.ACTIVE, Youth.review_by < held_until),
+            Youth.review_by,
+        ),
+        else_=held_until,
+    )
     return sa.select(
         *_row(
             Youth.id,

@@ -22,7 +22,9 @@ RETENTION_EXAMPLES = 2
 def build(ctx: DemoContext) -> None:
     """Open the alerts the demo data calls for, as the scheduler would at its first run."""
     rules = ScanRules.from_config(current_app.config, now=ctx.now)
-    due = sa.select(sa.func.count()).select_from(retention_reviews(rules).subquery())
+    # Active records past their review-by date are due too; the example is of a closure.
+    closed_due = retention_reviews(rules).where(Youth.status == YouthStatus.CLOSED)
+    due = sa.select(sa.func.count()).select_from(closed_due.subquery())
     if not ctx.session.scalar(due):
         _age_closed_records(ctx, months=rules.retention_months)
     apply_scan(ctx.session, rules=rules, now=ctx.now, job_run_id=None)

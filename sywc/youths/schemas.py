@@ -127,7 +127,9 @@ class YouthSummarySchema(ma.Schema):
     last_attempt_at = ma.fields.AwareDateTime(
         allow_none=True, metadata={"description": "The latest visit that did not see them"}
     )
-    review_by = ma.fields.Date()
+    review_by = ma.fields.Date(
+        metadata={"description": "Past it, an active record is due a retention review"}
+    )
     entered_on = ma.fields.Date()
     closed_on = ma.fields.Date(allow_none=True)
     updated_at = ma.fields.AwareDateTime()

@@ -30,6 +30,8 @@ class Case:
     make: Callable[[int, dict[str, int]], int]
     clear: Callable[[int], None]
     due_on: Callable[[int], date]
+    # Told apart in test names where one alert type has more than one cause.
+    name: str = ""
 
 
 def _missed_visit(days_past: int, people: dict[str, int]) -> int:
@@ -91,6 +93,14 @@ def _reopen(youth_id: int) -> None:
     youth.rag_assessed_on, youth.next_visit_due = TODAY, TODAY + timedelta(days=30)
 
 
+def _past_review_by(days_past: int, people: dict[str, int]) -> int:
+    return factories.youth(review_by=TODAY - timedelta(days=days_past)).id
+
+
+def _review_again(youth_id: int) -> None:
+    db.session.get(Youth, youth_id).review_by = TODAY + timedelta(days=180)
+
+
 CASES = [
     Case("missed_visit", _missed_visit, _see_young_person, lambda p: TODAY - timedelta(days=p)),
     Case(
@@ -109,9 +119,16 @@ CASES = [
         _reopen,
         lambda p: TODAY - timedelta(days=p),
     ),
+    Case(
+        "retention_review_due",
+        _past_review_by,
+        _review_again,
+        lambda p: TODAY - timedelta(days=p),
+        name="retention_review_due_by_review_date",
+    ),
 ]
 
 
 def by_type() -> Any:
-    """Parametrize a test over every alert type."""
-    return pytest.mark.parametrize("case", CASES, ids=[c.type for c in CASES])
+    """Parametrize a test over every alert type (and each of its causes)."""
+    return pytest.mark.parametrize("case", CASES, ids=[c.name or c.type for c in CASES])
