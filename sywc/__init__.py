@@ -22,7 +22,7 @@ from sywc.database import install_statement_guard
 from sywc.engine import MIGRATIONS_DIR, configure_engines
 from sywc.extensions import api, cors, db, jwt, limit_decorated_views_only, limiter, migrate
 from sywc.fields import IdConverter
-from sywc.http import check_query_string, check_request_body
+from sywc.http import add_security_headers, check_query_string, check_request_body
 from sywc.openapi import check_undeclared_body
 from sywc.routes import BLUEPRINTS
 
@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None, *, env: str | None = None) 
     app.before_request(security.authorize_request)
     app.before_request(check_query_string)
     app.before_request(check_undeclared_body)
+    app.after_request(add_security_headers)
     app.after_request(logs.finish_request)
     errors.register_error_handlers(app)
     install_session_hooks(FlaskSession)

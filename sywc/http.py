@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import Response, current_app, request
 from sqlalchemy.orm import Session, scoped_session
 
 from sywc.dumping import PlannedList
@@ -258,3 +258,24 @@ def check_query_string() -> None:
         "This resource takes no query parameters.",
         errors={name: ["Unknown field."] for name in request.args},
     )
+
+
+# Every response: no type sniffing, never framed, no referrer leaving with a link. The
+# API's answers hold children's data, so no browser or proxy may keep a copy (the
+# OpenAPI document and its viewer may be cached). HSTS belongs to the proxy, where TLS ends.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+API_PREFIX = "/api/v1/"
+API_DOCUMENTS = ("/api/v1/openapi.json", "/api/v1/docs")
+
+
+def add_security_headers(response: Response) -> Response:
+    """Set the security headers on a response (after every request)."""
+    response.headers.update(SECURITY_HEADERS)
+    path = request.path
+    if path.startswith(API_PREFIX) and not path.startswith(API_DOCUMENTS):
+        response.headers["Cache-Control"] = "no-store"
+    return response

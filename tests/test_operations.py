@@ -31,6 +31,20 @@ def test_healthz_and_readyz(client):
     assert ready.get_json()["database"] == "ok"
 
 
+def test_every_response_carries_the_security_headers(client, officer):
+    record = client.get("/api/v1/auth/me", headers=officer.headers)
+    refused = client.get("/api/v1/youths")
+    health = client.get("/healthz")
+    document = client.get("/api/v1/openapi.json")
+    for response in (record, refused, health, document):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+    # What the API answers, a refusal included, is never kept by a browser or a proxy.
+    assert [r.headers.get("Cache-Control") for r in (record, refused)] == ["no-store"] * 2
+    assert "no-store" not in document.headers.get("Cache-Control", "")
+
+
 @pytest.mark.parametrize("secret", [None, "short", "secret" * 2, "a" * 40])
 def test_production_refuses_missing_or_weak_secret(monkeypatch, secret):
     monkeypatch.delenv("JWT_SECRET_KEY", raising=False)
