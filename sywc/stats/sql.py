@@ -14,47 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
+# The scan's date arithmetic, shared so a due date means the same in an alert and a figure.
+from sywc.alerts.sqldates import add_days as add_days
+from sywc.alerts.sqldates import as_date as as_date
+
 # A Monday long before any record: weekday arithmetic counts whole weeks from here.
 _MONDAY_EPOCH = date(1900, 1, 1)
-
-
-class as_date(FunctionElement[date]):
-    """The UTC calendar date of a stored timestamp."""
-
-    type = sa.Date()
-    inherit_cache = True
-
-
-@compiles(as_date)
-def _as_date_default(element: as_date, compiler: Any, **kw: Any) -> str:
-    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
-
-
-@compiles(as_date, "sqlite")
-def _as_date_sqlite(element: as_date, compiler: Any, **kw: Any) -> str:
-    # CAST(... AS DATE) in SQLite keeps only the year, as a number.
-    return f"date({compiler.process(element.clauses, **kw)})"
-
-
-class add_days(FunctionElement[date]):
-    """A date plus a whole number of days."""
-
-    type = sa.Date()
-    inherit_cache = True
-
-
-@compiles(add_days)
-def _add_days_default(element: add_days, compiler: Any, **kw: Any) -> str:
-    day, days = list(element.clauses)
-    return f"({compiler.process(day, **kw)} + {compiler.process(days, **kw)})"
-
-
-@compiles(add_days, "sqlite")
-def _add_days_sqlite(element: add_days, compiler: Any, **kw: Any) -> str:
-    day, days = list(element.clauses)
-    return (
-        f"date({compiler.process(day, **kw)}, printf('%+d days', {compiler.process(days, **kw)}))"
-    )
 
 
 class days_between(FunctionElement[int]):
