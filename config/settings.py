@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 # Secrets shorter than this are refused in production: HS256 keys need 256 bits.
 MIN_SECRET_LENGTH = 32
 WEAK_SECRETS = frozenset({"secret", "changeme", "change-me", "development", "dev", "test"})
+
+# The partnership's timezone: its days begin and end at midnight there, not in UTC.
+DEFAULT_BUSINESS_TIMEZONE = "Europe/London"
 
 
 class ConfigurationError(RuntimeError):
@@ -136,7 +141,9 @@ class Settings:
             # a request walks at most (some 4 s), on from the latest checkpoint past that.
             "AUDIT_VERIFY_MINUTES": _int("AUDIT_VERIFY_MINUTES", 1440),
             "AUDIT_VERIFY_LIVE_LIMIT": max(_int("AUDIT_VERIFY_LIVE_LIMIT", 100_000), 1),
-            "TIMEZONE": _env("SYWC_TIMEZONE", "Europe/London"),
+            # SYWC_TIMEZONE is the name the referral clock first read it by.
+            "BUSINESS_TIMEZONE": _env("BUSINESS_TIMEZONE")
+            or _env("SYWC_TIMEZONE", DEFAULT_BUSINESS_TIMEZONE),
             # OpenAPI document and docs (flask-smorest).
             "API_TITLE": "sywc",
             "API_VERSION": "1.0.0",
@@ -148,6 +155,7 @@ class Settings:
                 "OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
             ),
         }
+        check_business_timezone(cfg)
         return cfg
 
 
@@ -200,6 +208,19 @@ def check_production(cfg: dict[str, Any]) -> None:
         )
     if not _env("DATABASE_URL"):
         raise ConfigurationError("DATABASE_URL must name the production database")
+
+
+def check_business_timezone(cfg: Mapping[str, Any]) -> None:
+    """Refuse a business timezone the tz database does not know, before anything starts:
+    found out later, every due date and overdue test would fail, or use the wrong day."""
+    name = cfg.get("BUSINESS_TIMEZONE")
+    try:
+        ZoneInfo(name)  # type: ignore[arg-type]
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError) as error:
+        raise ConfigurationError(
+            f"BUSINESS_TIMEZONE must name a timezone of the tz database, such as "
+            f"{DEFAULT_BUSINESS_TIMEZONE}, not {name!r}"
+        ) from error
 
 
 def _development_secret() -> str:

@@ -9,6 +9,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_settings
+from config.settings import check_business_timezone
 from sywc import (
     errors,
     logs,
@@ -34,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None, *, env: str | None = None) 
     settings = load_settings(env or (config or {}).get("SYWC_ENV"))
     app.config.update(settings)
     app.config.update(config or {})
+    check_business_timezone(app.config)
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])  # type: ignore[method-assign]
 

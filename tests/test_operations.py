@@ -5,8 +5,10 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import os
 import runpy
 import sqlite3
+import subprocess
 import sys
 import threading
 import urllib.error
@@ -78,6 +80,56 @@ def test_settings_are_read_when_asked_not_at_import(monkeypatch):
     assert settings["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
     with pytest.raises(ConfigurationError):
         load_settings("staging")
+
+
+@pytest.mark.parametrize("name", ["Europe/Londn", "Mars/Olympus_Mons", "../etc/passwd", "Europe"])
+def test_a_bad_business_timezone_is_refused_at_startup(monkeypatch, name):
+    monkeypatch.setenv("BUSINESS_TIMEZONE", name)
+    with pytest.raises(ConfigurationError, match="BUSINESS_TIMEZONE") as from_environment:
+        create_app(env="test")
+    monkeypatch.delenv("BUSINESS_TIMEZONE")
+    with pytest.raises(ConfigurationError, match="BUSINESS_TIMEZONE") as from_overrides:
+        create_app({"BUSINESS_TIMEZONE": name}, env="test")
+    assert repr(name) in str(from_environment.value)
+    assert repr(name) in str(from_overrides.value)
+
+
+def test_the_business_timezone_defaults_to_london_and_reads_the_older_name(monkeypatch):
+    monkeypatch.delenv("BUSINESS_TIMEZONE", raising=False)
+    monkeypatch.delenv("SYWC_TIMEZONE", raising=False)
+    assert load_settings("test")["BUSINESS_TIMEZONE"] == "Europe/London"
+    monkeypatch.setenv("SYWC_TIMEZONE", "Europe/Dublin")
+    assert load_settings("test")["BUSINESS_TIMEZONE"] == "Europe/Dublin"
+    monkeypatch.setenv("BUSINESS_TIMEZONE", "Europe/Belfast")
+    assert load_settings("test")["BUSINESS_TIMEZONE"] == "Europe/Belfast"
+
+
+def test_the_business_timezone_needs_no_timezone_database_on_the_host(tmp_path):
+    # An empty search path stands for a host without /usr/share/zoneinfo (a slim
+    # container): zoneinfo then reads the pinned tzdata package.
+    code = (
+        "from datetime import UTC, datetime\n"
+        "from zoneinfo import ZoneInfo\n"
+        "from sywc import create_app\n"
+        "zone = ZoneInfo(create_app(env='test').config['BUSINESS_TIMEZONE'])\n"
+        "print(datetime(2026, 7, 1, 23, 30, tzinfo=UTC).astimezone(zone).date())\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONTZPATH": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+    }
+    env.pop("BUSINESS_TIMEZONE", None)
+    env.pop("SYWC_TIMEZONE", None)
+    done = subprocess.run(  # noqa: S603 (our own interpreter and modules)
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2026-07-02"
 
 
 def test_access_log_is_json_without_query_strings(app, client, admin, caplog):

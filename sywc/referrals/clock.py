@@ -31,7 +31,7 @@ class ClockSettings:
         """Read the referral clock's settings from the application's configuration."""
         extra = (date.fromisoformat(day) for day in config.get("EXTRA_BANK_HOLIDAYS", ()))
         return cls(
-            tz=ZoneInfo(config["TIMEZONE"]),
+            tz=ZoneInfo(config["BUSINESS_TIMEZONE"]),
             holidays=BANK_HOLIDAYS | frozenset(extra),
             day_ends_at=time.fromisoformat(config.get("REFERRAL_DAY_ENDS_AT", DEFAULT_DAY_ENDS_AT)),
             working_days=dict(config["REFERRAL_ACK_WORKING_DAYS"]),

@@ -82,7 +82,7 @@ def test_local_date_not_utc_decides_the_day():
 
 def test_extra_bank_holidays_come_from_configuration():
     config = {
-        "TIMEZONE": "Europe/London",
+        "BUSINESS_TIMEZONE": "Europe/London",
         "EXTRA_BANK_HOLIDAYS": ["2026-03-03"],
         "REFERRAL_ACK_WORKING_DAYS": {"urgent": 1, "standard": 3},
     }
