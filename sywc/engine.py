@@ -10,6 +10,8 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from sywc.alerts.sqldates import SQLITE_LOCAL_DATE, sqlite_local_date
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -18,6 +20,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         return
     # Let SQLAlchemy, not the driver, open transactions, so BEGIN IMMEDIATE below applies.
     dbapi_connection.isolation_level = None
+    dbapi_connection.create_function(SQLITE_LOCAL_DATE, 2, sqlite_local_date, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")

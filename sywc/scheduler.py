@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -189,14 +189,15 @@ def scheduler_command() -> None:
 @with_appcontext
 def scan_command(as_of: datetime | None) -> None:
     """Run one alert scan now and print what it opened, escalated and resolved as JSON."""
-    now = datetime.combine(as_of.date(), time.min, UTC) if as_of else clock.utcnow()
+    # The day starts at midnight in the business timezone, not UTC.
+    now = clock.day_start(as_of.date()) if as_of else clock.utcnow()
     run = run_job(ALERT_SCAN, now=now)
     click.echo(
         json.dumps(
             {
                 "job_run_id": run.id,
                 "outcome": run.outcome,
-                "as_of": now.date().isoformat(),
+                "as_of": clock.business_date(now).isoformat(),
                 **(run.counts or {}),
             }
         )

@@ -128,7 +128,7 @@ def referral(
         "consent": None,
         "status": "submitted",
         "submitted_at": now,
-        "acknowledge_by": now.date() + timedelta(days=3),
+        "acknowledge_by": clock.business_date(now) + timedelta(days=3),
         "created_at": now,
         "updated_at": now,
     }

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from sywc import clock
 from sywc.alerts.enums import AlertType, SubjectType
-from sywc.alerts.sqldates import add_days, add_months, as_date
+from sywc.alerts.sqldates import add_days, add_months, local_date
 from sywc.pvs.enums import ActionStatus
 from sywc.pvs.models import PvsAction
 from sywc.referrals.enums import ReferralStatus
@@ -28,9 +29,9 @@ from sywc.youths.schedule import ScheduleRules
 CARRIED = ("youth_id", "borough", "agency", "owner_id", "due_on", "escalation_level")
 
 
-def scan_day(now: datetime) -> date:
-    """Return the calendar day a scan at `now` judges deadlines by (UTC, as `clock.today`)."""
-    return now.astimezone(UTC).date()
+def scan_day(now: datetime, config: Mapping[str, Any]) -> date:
+    """Return the business day a scan at `now` judges deadlines by (as `clock.today`)."""
+    return clock.business_date(now, config)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class ScanRules:
     """The deployment's thresholds, and the day they are applied to."""
 
     today: date
+    # The business timezone, in which a stored timestamp falls on a day.
+    zone: str
     grace_days: int
     cadence_days: Mapping[str, int]
     review_days: Mapping[str, int]
@@ -48,7 +51,8 @@ class ScanRules:
     def from_config(cls, config: Mapping[str, Any], *, now: datetime) -> ScanRules:
         """Read the thresholds from the app's settings at scan time."""
         return cls(
-            today=scan_day(now),
+            today=scan_day(now, config),
+            zone=clock.zone_name(config),
             grace_days=int(config["VISIT_GRACE_DAYS"]),
             cadence_days=dict(config["VISIT_CADENCE_DAYS"]),
             review_days=dict(config["RAG_REVIEW_DAYS"]),
@@ -166,7 +170,7 @@ def retention_reviews(rules: ScanRules) -> sa.Select[Any]:
     """Records closed or untouched past retention, and active ones past their review-by date."""
     # Holding a child's record past its purpose is what the ICO found wrong with the
     # Gangs Matrix: the earlier of closure and last activity starts the clock.
-    active_on = as_date(Youth.last_activity_at)
+    active_on = local_date(Youth.last_activity_at, rules.zone)
     since = sa.case(
         (
             sa.and_(Youth.status == YouthStatus.CLOSED, Youth.closed_on < active_on),

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sywc import clock
 from sywc.alerts.enums import UNRESOLVED, AlertEventKind, AlertStatus
 from sywc.alerts.models import Alert, AlertEvent
 from sywc.alerts.policies import check_may_acknowledge, get_visible_alert, visible_alerts
@@ -29,7 +30,7 @@ SORTS: dict[str, tuple[Any, ...]] = {
 
 def days_overdue(alert: Alert, *, today: date) -> int:
     """Days past the due date: until today while unresolved, until resolution after."""
-    until = alert.resolved_at.date() if alert.resolved_at else today
+    until = clock.business_date(alert.resolved_at) if alert.resolved_at else today
     return max((until - alert.due_on).days, 0)
 
 

@@ -3,24 +3,37 @@
 The scan computes due dates inside `INSERT ... SELECT`, so the arithmetic has to be SQL;
 each construct names one rule and compiles to each dialect's idiom. Month addition
 clamps to the month's last day on both (31 January + 1 month = 28/29 February), as
-PostgreSQL does, so a retention date never differs between the two databases.
+PostgreSQL does, so a retention date never differs between the two databases. A
+timestamp's date is its business day, in the configured timezone, on both: PostgreSQL
+converts with its own timezone database, SQLite calls Python's (`sqlite_local_date`).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from sywc.clock import local_day
 
-class as_date(FunctionElement[Any]):  # lower case: reads as the SQL function it is
-    """The calendar date (UTC, as stored) of a timestamp or date expression."""
+
+class local_date(FunctionElement[Any]):  # lower case: reads as the SQL function it is
+    """The business date of a stored (UTC) timestamp: local_date(timestamp, zone name).
+
+    A visit at 00:30 in London in summer is 23:30 UTC the day before: its day is the
+    one the officer lived, in the deployment's timezone, not UTC's.
+    """
 
     type = sa.Date()
-    name = "as_date"
+    name = "local_date"
     inherit_cache = True
+
+    def __init__(self, timestamp: Any, zone: str, **kw: Any) -> None:
+        super().__init__(timestamp, sa.literal(zone, sa.String()), **kw)
 
 
 class add_days(FunctionElement[Any]):
@@ -43,16 +56,29 @@ def _args(element: FunctionElement[Any], compiler: Any, **kw: Any) -> list[str]:
     return [compiler.process(arg, **kw) for arg in element.clauses]
 
 
-@compiles(as_date)
-def _as_date(element: as_date, compiler: Any, **kw: Any) -> str:
-    (value,) = _args(element, compiler, **kw)
-    return f"CAST({value} AS DATE)"
+@compiles(local_date)
+def _local_date(element: local_date, compiler: Any, **kw: Any) -> str:
+    value, zone = _args(element, compiler, **kw)
+    # Stored timestamps are UTC without a zone: read them as UTC, then as local time there.
+    return f"CAST(({value} AT TIME ZONE 'UTC') AT TIME ZONE {zone} AS DATE)"
 
 
-@compiles(as_date, "sqlite")
-def _as_date_sqlite(element: as_date, compiler: Any, **kw: Any) -> str:
-    (value,) = _args(element, compiler, **kw)
-    return f"date({value})"
+@compiles(local_date, "sqlite")
+def _local_date_sqlite(element: local_date, compiler: Any, **kw: Any) -> str:
+    value, zone = _args(element, compiler, **kw)
+    return f"{SQLITE_LOCAL_DATE}({value}, {zone})"
+
+
+# SQLite has no timezone database: each connection is given this function (`sywc.engine`).
+SQLITE_LOCAL_DATE = "sywc_local_date"
+
+
+def sqlite_local_date(stamp: str | None, zone: str) -> str | None:
+    """Return the date (YYYY-MM-DD) in `zone` of a timestamp SQLite stores as UTC text."""
+    if stamp is None:
+        return None
+    moment = datetime.fromisoformat(stamp).replace(tzinfo=UTC)
+    return local_day(moment, ZoneInfo(zone)).isoformat()
 
 
 @compiles(add_days)

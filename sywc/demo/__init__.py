@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sywc import clock
+
 DEMO_PASSWORD = "demo-password-for-sywc"  # noqa: S105 (printed for the demo, by design)
 
 
@@ -32,7 +34,7 @@ class DemoContext:
 
     @property
     def today(self) -> date:
-        return self.now.date()
+        return clock.business_date(self.now)
 
     def officers(
         self, *, borough: str, agency: str | None = None, senior: bool = False

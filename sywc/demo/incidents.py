@@ -7,12 +7,13 @@ mix of done on time, done late, cancelled and still open (overdue).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from config.reference import BOROUGH_CODES, ward_codes
+from sywc import clock
 from sywc.demo import DemoContext
 from sywc.incidents.enums import IncidentType, InvolvementRole
 from sywc.incidents.models import Incident, Involvement
@@ -149,7 +150,7 @@ def _meeting(
         "community_meeting_needed": rng.random() < 0.4,
         "delivered_by": rng.choice(["Safer Neighbourhood Team", "Council community safety"]),
         "messaging_location": "Local community centre",
-        "follow_up_on": held.date() + timedelta(days=rng.randint(7, 14)),
+        "follow_up_on": clock.business_date(held) + timedelta(days=rng.randint(7, 14)),
         "created_by_id": chair,
         "created_at": recorded,
         "updated_at": recorded,
@@ -169,7 +170,7 @@ def _meeting(
 
 def _action(ctx: DemoContext, meeting: dict[str, Any], owner: int) -> dict[str, Any]:
     kind = ctx.rng.choice(list(ActionType))
-    due = meeting["held_at"].date() + timedelta(days=ctx.rng.randint(2, 21))
+    due = clock.business_date(meeting["held_at"]) + timedelta(days=ctx.rng.randint(2, 21))
     return {
         "borough": meeting["borough"],
         "description": ACTION_TEXT[kind],
@@ -201,7 +202,7 @@ def _settle(ctx: DemoContext, actions: list[dict[str, Any]]) -> None:
 
 def _outcome(ctx: DemoContext, action: dict[str, Any], outcome: str) -> dict[str, Any]:
     start = action["created_at"]
-    deadline = datetime.combine(action["due_on"], time(17), tzinfo=UTC)
+    deadline = datetime.combine(action["due_on"], time(17), tzinfo=clock.business_zone())
     if outcome == "late" and deadline + timedelta(days=1) < ctx.now:
         at = _between(ctx, deadline + timedelta(days=1), ctx.now)
     elif outcome in ("on_time", "cancelled"):

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from config.reference import AGENCY_CODES, BOROUGHS, COHORT_CODES, FLAG_CODES
+from sywc import clock
 from sywc.demo import DemoContext
 from sywc.youths.names import name_key
 from sywc.youths.schedule import ScheduleRules, add_months, is_missed, next_visit_due
@@ -208,7 +209,9 @@ class Planner:
     def schedule(self, plan: dict[str, Any]) -> dict[str, Any]:
         """Derive the stored schedule columns from the plan with the service's own rule."""
         rated_on, rating, _ = plan["ratings"][-1]
-        seen = [v["visited_at"].date() for v in plan["visits"] if v["outcome"] == "seen"]
+        seen = [
+            clock.business_date(v["visited_at"]) for v in plan["visits"] if v["outcome"] == "seen"
+        ]
         tries = [v["visited_at"] for v in plan["visits"] if v["outcome"] != "seen"]
         last_seen = max(seen) if seen else None
         due = None

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app
 
+from sywc import clock
 from sywc.stats import rollups
 
 
@@ -14,4 +15,5 @@ def refresh_stats_job(*, now: datetime, job_run_id: int | None = None) -> dict[s
     """Recount the rollups the board reads and those asked for lately; return the counts."""
     config = current_app.config
     keep = timedelta(days=int(config["STATS_ROLLUP_KEEP_DAYS"]))
-    return rollups.refresh(now=now, today=now.date(), keep=keep, config=config)
+    today = clock.business_date(now, config)
+    return rollups.refresh(now=now, today=today, keep=keep, config=config)

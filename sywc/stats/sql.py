@@ -16,7 +16,7 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 # The scan's date arithmetic, shared so a due date means the same in an alert and a figure.
 from sywc.alerts.sqldates import add_days as add_days
-from sywc.alerts.sqldates import as_date as as_date
+from sywc.alerts.sqldates import local_date as local_date
 
 # A Monday long before any record: weekday arithmetic counts whole weeks from here.
 _MONDAY_EPOCH = date(1900, 1, 1)
@@ -71,7 +71,7 @@ def working_days(start: Any, end: Any, holidays: Iterable[date]) -> ColumnElemen
 
 
 class month_of(FunctionElement[str]):
-    """The calendar month (UTC) of a timestamp, as YYYY-MM."""
+    """The calendar month of a date, as YYYY-MM."""
 
     type = sa.String()
     inherit_cache = True

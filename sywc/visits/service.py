@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from sywc import clock
 from sywc.alerts.resolve import resolve_alerts
 from sywc.audit import service as audit
 from sywc.errors import Conflict, ValidationFailed
@@ -35,9 +36,10 @@ def _move_schedule(youth: Youth, visit: Visit, *, today: date) -> bool:
     if visit.outcome != VisitOutcome.SEEN:
         youth.last_attempt_at = _later(youth.last_attempt_at, visit.visited_at)
         return False
-    # Schedule dates are UTC dates, like the clock the overdue checks use. A visit dated
-    # before the last one seen never moves the schedule backwards.
-    youth.last_seen_on = _later(youth.last_seen_on, visit.visited_at.astimezone(UTC).date())
+    # Schedule dates are business days, like the clock the overdue checks use: a visit at
+    # 00:30 in London is on that London day. A visit dated before the last one seen never
+    # moves the schedule backwards.
+    youth.last_seen_on = _later(youth.last_seen_on, clock.business_date(visit.visited_at))
     reschedule(youth, rules=rules)
     # A late-entered old visit does not cure today's missed visit.
     return not schedule_missed(youth, today=today, rules=rules)
@@ -46,7 +48,7 @@ def _move_schedule(youth: Youth, visit: Visit, *, today: date) -> bool:
 def _apply_visit(youth: Youth, visit: Visit, *, now: datetime) -> int:
     """Move the schedule for a new visit; return how many alerts it resolved."""
     touch(youth, now=now)
-    cured = _move_schedule(youth, visit, today=now.date())
+    cured = _move_schedule(youth, visit, today=clock.business_date(now))
     # One flush for every change to the record: one UPDATE, one new version.
     db.session.flush()
     if not cured:
@@ -65,7 +67,7 @@ def _check_visited_at(youth: Youth, visited_at: datetime, *, now: datetime) -> N
         raise ValidationFailed.field("visited_at", "Must not be in the future.")
     # As for a rating: the record's visits are the cohort's work with the young person,
     # which starts when they enter it (and no one is visited before they were born).
-    if visited_at.astimezone(UTC).date() < youth.entered_on:
+    if clock.business_date(visited_at) < youth.entered_on:
         raise ValidationFailed.field(
             "visited_at",
             f"Must not be before the record entered the cohort ({youth.entered_on.isoformat()}).",

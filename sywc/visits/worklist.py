@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sywc import clock
 from sywc.audit import service as audit
 from sywc.extensions import db
 from sywc.http import Page, paginate
@@ -72,7 +73,7 @@ def list_due(
     *, principal: Principal, filters: dict[str, Any], page: int, limit: int, now: datetime
 ) -> Page:
     """List active records due a visit on or before a date, soonest (most overdue) first."""
-    due_before = filters.get("due_before") or now.date() + DEFAULT_HORIZON
+    due_before = filters.get("due_before") or clock.business_date(now) + DEFAULT_HORIZON
     # One range scan on the stored due date (ix_youths_schedule): never the cohort in Python.
     stmt = policies.visible_youths(sa.select(Youth), principal).where(
         Youth.status == YouthStatus.ACTIVE, Youth.next_visit_due <= due_before

@@ -67,14 +67,14 @@ def test_demo_incidents_meetings_and_actions(app):
         actions = db.session.scalars(sa.select(PvsAction)).all()
         assert len({a.agency for a in actions}) >= 3
         done = [a for a in actions if a.status == "done"]
-        late = [a for a in done if a.completed_at.date() > a.due_on]
-        on_time = [a for a in done if a.completed_at.date() <= a.due_on]
+        late = [a for a in done if clock.business_date(a.completed_at) > a.due_on]
+        on_time = [a for a in done if clock.business_date(a.completed_at) <= a.due_on]
         overdue = [a for a in actions if a.is_overdue(today)]
         cancelled = [a for a in actions if a.status == "cancelled"]
         kinds = {"late": late, "on_time": on_time, "overdue": overdue, "cancelled": cancelled}
         assert [kind for kind, found_ in kinds.items() if not found_] == []
         assert all(a.completed_at is None for a in actions if a.status == "open")
-        meeting_day = {m.id: m.held_at.date() for m in meetings}
+        meeting_day = {m.id: clock.business_date(m.held_at) for m in meetings}
         assert all(a.due_on >= meeting_day[a.meeting_id] for a in actions)
 
 

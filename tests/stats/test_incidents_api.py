@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -117,3 +117,35 @@ def test_stored_rollups_serve_the_same_reports_until_they_are_recounted(
     assert table(pvs, "meetings_by_incident_type")["total"] == 3
     # Delays of 2, 4 and 7 days.
     assert table(pvs, "median_days_incident_to_meeting")["total"] == 4.0
+
+
+def test_incidents_and_meetings_count_on_their_london_days(app, client, senior):
+    # British Summer Time began on 29 March 2026: 23:30 UTC on 31 March is 00:30 on
+    # 1 April in London, and 22:30 UTC is still 31 March there.
+    with app.app_context():
+        april = f.incident(
+            created_by_id=senior.id, occurred_at=datetime(2026, 3, 31, 23, 30, tzinfo=UTC)
+        )
+        f.incident(
+            created_by_id=senior.id,
+            occurred_at=datetime(2026, 3, 31, 22, 30, tzinfo=UTC),
+            type="robbery",
+        )
+        # 23:00 on 1 April in London: the same London day as the April incident.
+        f.meeting(
+            incident_id=april.id,
+            chair_id=senior.id,
+            held_at=datetime(2026, 4, 1, 22, 0, tzinfo=UTC),
+        )
+        db.session.commit()
+
+    both = fetch(client, "incidents", senior, **{"from": "2026-03-01", "to": "2026-04-09"})
+    march = fetch(client, "incidents", senior, **{"from": "2026-03-01", "to": "2026-03-31"})
+    pvs = fetch(client, "pvs", senior, **{"from": "2026-04-01", "to": "2026-04-09"})
+
+    assert values(both, "by_month") == {"2026-03": 1, "2026-04": 1}
+    assert values(march, "by_type")["robbery"] == 1
+    assert table(march, "by_type")["total"] == 1
+    assert table(pvs, "meetings_by_incident_type")["total"] == 1
+    assert table(pvs, "median_days_incident_to_meeting")["total"] == 0.0
+    assert "Europe/London" in " ".join(both["notes"])

@@ -11,6 +11,7 @@ from itertools import pairwise
 import pytest
 import sqlalchemy as sa
 
+from sywc import clock
 from sywc.extensions import db
 from sywc.stats.period import Period
 from sywc.stats.reports.base import Context
@@ -69,10 +70,11 @@ def _history(rng: random.Random, by: int) -> list[Child]:
             child.ratings.append((first, 0, rag))
         for _ in range(rng.randrange(12)):
             on, outcome = _day(rng), rng.choice(("seen", "seen", "seen", "not_home"))
-            f.visit(youth_id=record.id, author_id=by, visited_at=f.at(on, rng.randrange(24)),
-                    outcome=outcome)  # fmt: skip
+            at = f.at(on, rng.randrange(24))
+            f.visit(youth_id=record.id, author_id=by, visited_at=at, outcome=outcome)
             if outcome == "seen":
-                child.seen.add(on)
+                # A visit counts on its London day: 23:00 UTC in summer is the next one.
+                child.seen.add(clock.business_date(at))
         children.append(child)
     return children
 

@@ -152,7 +152,7 @@ def test_a_visit_before_the_record_entered_the_cohort_is_refused(app, client, fr
     for moment in (
         "0001-01-01T00:00:00+00:00",  # before the young person was born
         "2026-03-09T23:59:59+00:00",
-        "2026-03-10T00:30:00+01:00",  # the day before in UTC, as schedule dates are
+        "2026-03-10T00:30:00+01:00",  # 23:30 the day before in London (GMT)
     ):
         assert_problem(_visit(client, officer, youth["id"], visited_at=moment), 422, "visited_at")
     assert row_counts(app) == before

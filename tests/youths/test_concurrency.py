@@ -43,7 +43,7 @@ def test_two_visits_at_once_both_count_and_the_later_sets_the_schedule(app, clie
     now = clock.utcnow()
     earlier, later = now - timedelta(days=1), now - timedelta(minutes=5)
     with app.app_context():  # in the cohort since before either visit
-        db.session.get(Youth, youth["id"]).entered_on = earlier.date()
+        db.session.get(Youth, youth["id"]).entered_on = clock.business_date(earlier)
         db.session.commit()
 
     def body(when, officer):
@@ -59,11 +59,11 @@ def test_two_visits_at_once_both_count_and_the_later_sets_the_schedule(app, clie
     assert [r.status_code for r in responses] == [201, 201]
     with app.app_context():
         stored = db.session.get(Youth, youth["id"])
-        assert stored.last_seen_on == later.date()
+        assert stored.last_seen_on == clock.business_date(later)
         # Due a cadence after the later of the last seen-visit and the rating (which is
         # the day after `later` when the test runs across midnight).
         rated = date.fromisoformat(youth["rag_assessed_on"])
-        assert stored.next_visit_due == max(later.date(), rated) + timedelta(days=7)
+        assert stored.next_visit_due == max(clock.business_date(later), rated) + timedelta(days=7)
 
 
 def test_the_same_young_person_entered_twice_at_once_is_reported_as_a_duplicate(app, make_user):

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from config.reference import ward_codes
+from sywc import clock
 from sywc.demo import DemoContext, users
 from sywc.demo import youths as demo_youths
 from sywc.demo.youth_plans import LAST, Planner
@@ -42,7 +43,7 @@ def test_every_stored_schedule_follows_the_rule_from_the_history(demo):
         current[a.youth_id] = a
     seen: dict[int, object] = {}
     for visit in db.session.scalars(sa.select(Visit).where(Visit.outcome == "seen")):
-        day = visit.visited_at.date()
+        day = clock.business_date(visit.visited_at)
         seen[visit.youth_id] = max(seen.get(visit.youth_id, day), day)
     youths = db.session.scalars(sa.select(Youth)).all()
     assert len(youths) == 80 == len(demo.youth_ids)

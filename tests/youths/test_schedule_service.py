@@ -102,7 +102,7 @@ def from_scratch(youth_id: int) -> tuple[str, date, date | None, date | None]:
         .order_by(RagAssessment.assessed_on.desc(), RagAssessment.id.desc())
     ).first()
     seen = [
-        v.visited_at.astimezone(UTC).date()
+        clock.business_date(v.visited_at)
         for v in db.session.scalars(
             sa.select(Visit).where(Visit.youth_id == youth_id, Visit.outcome == "seen")
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sywc import clock
 from sywc.alerts.resolve import resolve_alerts
 from sywc.audit import service as audit
 from sywc.errors import Conflict
@@ -74,7 +75,7 @@ def list_actions(
         if key in filters:
             stmt = stmt.where(getattr(PvsAction, key) == filters[key])
     if "overdue" in filters:
-        overdue = overdue_condition(now.date())
+        overdue = overdue_condition(clock.business_date(now))
         stmt = stmt.where(overdue if filters["overdue"] else sa.not_(overdue))
     stmt = stmt.order_by(PvsAction.due_on, PvsAction.id)
     result = paginate(db.session, stmt, page=page, limit=limit)
@@ -138,7 +139,7 @@ def update_action(
         now=now,
         details={
             "status": str(status),
-            "on_time": now.date() <= action.due_on,
+            "on_time": clock.business_date(now) <= action.due_on,
             "alerts_resolved": resolved,
         },
     )

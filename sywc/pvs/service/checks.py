@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sywc import clock
 from sywc.errors import ValidationFailed
 from sywc.extensions import db
 from sywc.incidents.models import Incident
@@ -54,7 +55,7 @@ def check_meeting_dates(
         raise ValidationFailed.field("held_at", "A meeting is recorded once it has been held.")
     if held_at < incident.occurred_at:
         raise ValidationFailed.field("held_at", "The meeting cannot precede the incident.")
-    if follow_up_on is not None and follow_up_on < held_at.date():
+    if follow_up_on is not None and follow_up_on < clock.business_date(held_at):
         raise ValidationFailed.field("follow_up_on", "The follow-up cannot precede the meeting.")
 
 
@@ -89,7 +90,7 @@ def build_action(
     agency = data.get("agency", owner.agency)
     if agency != owner.agency:
         raise ValidationFailed.field(f"{prefix}agency", "Must be the owner's agency.")
-    if data["due_on"] < meeting.held_at.date():
+    if data["due_on"] < clock.business_date(meeting.held_at):
         raise ValidationFailed.field(f"{prefix}due_on", "Cannot be due before the meeting.")
     return PvsAction(
         borough=meeting.borough,

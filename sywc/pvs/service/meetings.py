@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sywc import clock
 from sywc.audit import service as audit
 from sywc.errors import ValidationFailed
 from sywc.extensions import db
@@ -159,7 +160,7 @@ def _check_not_after_actions(meeting: PvsMeeting, held_at: datetime) -> None:
     first_due = db.session.scalar(
         sa.select(sa.func.min(PvsAction.due_on)).where(PvsAction.meeting_id == meeting.id)
     )
-    if first_due is not None and held_at.date() > first_due:
+    if first_due is not None and clock.business_date(held_at) > first_due:
         raise ValidationFailed.field(
             "held_at",
             f"An action agreed at this meeting is due on {first_due.isoformat()}, "

@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.sql.expression import ColumnElement
 
 from config.reference import BOROUGHS
+from sywc import clock
+from sywc.alerts.sqldates import local_date
 from sywc.extensions import db
 from sywc.stats.period import Period
 from sywc.stats.rollups import RollupKey, Rollups, Tallier, Tally
@@ -33,6 +35,15 @@ class Context:
     config: Mapping[str, Any]
     # Where stored counts come from and fresh ones go; None: always count on the spot.
     rollups: Rollups | None = None
+
+    @property
+    def zone(self) -> str:
+        """Return the business timezone, in which a stored timestamp falls on a day."""
+        return clock.zone_name(self.config)
+
+    def day_of(self, timestamp: Any) -> Any:
+        """Return the business date of a timestamp column, as SQL."""
+        return local_date(timestamp, self.zone)
 
 
 @dataclass

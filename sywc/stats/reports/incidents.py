@@ -25,7 +25,7 @@ from sywc.stats.reports.base import (
     ward_categories,
 )
 from sywc.stats.rollups import Tally
-from sywc.stats.sql import as_date, month_of
+from sywc.stats.sql import month_of
 from sywc.stats.tables import CountTable, Layout, count_table
 
 
@@ -54,12 +54,12 @@ def _layout(months: Sequence[str]) -> Callable[[Sequence[str]], Layout]:
 
 def incidents_tally(ctx: Context) -> Tally:
     """Count the period's incidents, and the young people involved, per borough."""
-    day = as_date(Incident.occurred_at)
+    day = ctx.day_of(Incident.occurred_at)
     in_period = [day >= ctx.period.start, day <= ctx.period.end]
     base = (
         sa.select(
             Incident.borough,
-            month_of(Incident.occurred_at).label("month"),
+            month_of(day).label("month"),
             bucket(Incident.ward, all_wards(), OTHER).label("ward"),
             Incident.type,
         )
@@ -88,7 +88,7 @@ def incidents_report(ctx: Context) -> Report:
     months = [m.strftime("%Y-%m") for m in ctx.period.months()]
     published, layout = publish_counts(ctx, _layout(months), counts)
     notes = [
-        "Incidents are counted by the UTC date they occurred on.",
+        f"Incidents are counted by the date they occurred on, in {ctx.zone} time.",
         "A young person involved in several incidents counts once per role; one involved "
         "in two roles counts under each.",
     ]

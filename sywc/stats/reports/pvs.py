@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,7 +25,7 @@ from sywc.stats.reports.base import (
     value_counts,
 )
 from sywc.stats.rollups import Tally
-from sywc.stats.sql import as_date, day, days_between
+from sywc.stats.sql import day, days_between
 from sywc.stats.tables import (
     CountTable,
     Layout,
@@ -66,7 +65,7 @@ def _layout(boroughs: Sequence[str]) -> Layout:
 
 
 def _meetings(ctx: Context) -> sa.Select:
-    held = as_date(PvsMeeting.held_at)
+    held = ctx.day_of(PvsMeeting.held_at)
     return (
         sa.select(
             PvsMeeting.id,
@@ -84,12 +83,12 @@ def _meetings(ctx: Context) -> sa.Select:
     )
 
 
-def _outcome(today: date) -> sa.ColumnElement[str]:
-    done_on = as_date(PvsAction.completed_at)
+def _outcome(ctx: Context) -> sa.ColumnElement[str]:
+    done_on = ctx.day_of(PvsAction.completed_at)
     return sa.case(
         (sa.and_(PvsAction.status == "done", done_on <= PvsAction.due_on), OUTCOMES[0]),
         (PvsAction.status == "done", OUTCOMES[1]),
-        (sa.and_(PvsAction.status == "open", PvsAction.due_on < day(today)), OUTCOMES[2]),
+        (sa.and_(PvsAction.status == "open", PvsAction.due_on < day(ctx.today)), OUTCOMES[2]),
         (PvsAction.status == "open", OUTCOMES[3]),
         else_=OUTCOMES[4],
     )
@@ -110,7 +109,7 @@ def _count(ctx: Context, meetings: Any) -> BoroughCounts:
     stmt = stmt.group_by(meetings.c.borough, meetings.c.type)
     grouped(stmt, "meetings", ("incident_type",), counts)
     actions = (
-        sa.select(PvsAction.borough, PvsAction.type, _outcome(ctx.today).label("outcome"))
+        sa.select(PvsAction.borough, PvsAction.type, _outcome(ctx).label("outcome"))
         .join(meetings, meetings.c.id == PvsAction.meeting_id)
         .subquery("actions")
     )
@@ -122,10 +121,10 @@ def _count(ctx: Context, meetings: Any) -> BoroughCounts:
 DELAY = "incident_to_meeting"
 
 
-def _delays(meetings: Any) -> list[list[Any]]:
+def _delays(ctx: Context, meetings: Any) -> list[list[Any]]:
     """Count the meetings by days from incident to meeting, per borough: the median's
     histogram."""
-    gap = days_between(as_date(meetings.c.held_at), as_date(meetings.c.occurred_at))
+    gap = days_between(ctx.day_of(meetings.c.held_at), ctx.day_of(meetings.c.occurred_at))
     return value_counts(DELAY, sa.select(meetings.c.borough, gap.label("value")).subquery())
 
 
@@ -159,7 +158,7 @@ def _figures(ctx: Context, published: Published, delays: list[list[Any]]) -> lis
 def pvs_tally(ctx: Context) -> Tally:
     """Count the period's meetings and actions per borough, with the delays' histogram."""
     meetings = _meetings(ctx).subquery("meetings")
-    return {"counts": encode_counts(_count(ctx, meetings)), "delays": _delays(meetings)}
+    return {"counts": encode_counts(_count(ctx, meetings)), "delays": _delays(ctx, meetings)}
 
 
 def pvs_report(ctx: Context) -> Report:

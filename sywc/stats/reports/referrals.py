@@ -28,7 +28,7 @@ from sywc.stats.reports.base import (
     value_counts,
 )
 from sywc.stats.rollups import Tally
-from sywc.stats.sql import as_date, day, working_days
+from sywc.stats.sql import day, working_days
 from sywc.stats.tables import (
     CountTable,
     Layout,
@@ -80,7 +80,7 @@ def _layout(boroughs: Sequence[str]) -> Layout:
 
 
 def _acknowledgement(ctx: Context) -> Any:
-    acknowledged_on = as_date(Referral.acknowledged_at)
+    acknowledged_on = ctx.day_of(Referral.acknowledged_at)
     return sa.case(
         (acknowledged_on <= Referral.acknowledge_by, ACKNOWLEDGEMENT[0]),
         (Referral.acknowledged_at.is_not(None), ACKNOWLEDGEMENT[1]),
@@ -97,10 +97,10 @@ def _working_days(ctx: Context, in_period: list[Any]) -> list[list[Any]]:
     """Count the referrals by working days to acknowledgement and to decision, per
     borough: the histograms of the medians."""
     holidays = ClockSettings.from_config(ctx.config).holidays
-    sent = as_date(Referral.submitted_at)
+    sent = ctx.day_of(Referral.submitted_at)
     rows: list[list[Any]] = []
     for name, column in zip(MEDIANS, (Referral.acknowledged_at, Referral.decided_at), strict=True):
-        days = working_days(sent, as_date(column), holidays)
+        days = working_days(sent, ctx.day_of(column), holidays)
         spans = sa.select(Referral.borough, days.label("value")).where(
             column.is_not(None), *in_period
         )
@@ -112,7 +112,7 @@ NOTES = [
     "Referrals are those sent in the period; partner organisations appear as PARTNER.",
     "Working days exclude weekends and England and Wales bank holidays (the referral "
     "clock's calendar); they are counted from the day after sending to the day of "
-    "acknowledgement or decision (same day = 0), using UTC dates.",
+    "acknowledgement or decision (same day = 0), using dates in {zone} time.",
     "In time: acknowledged on or before the acknowledge-by date. Overdue: not yet "
     "acknowledged and past it. The share is in time / (in time + late + overdue).",
 ]
@@ -172,7 +172,7 @@ def _figures(
 
 def referrals_tally(ctx: Context) -> Tally:
     """Count the period's referrals per borough, with the histograms of their delays."""
-    sent = as_date(Referral.submitted_at)
+    sent = ctx.day_of(Referral.submitted_at)
     in_period = [sent >= ctx.period.start, sent <= ctx.period.end, *in_scope(ctx, Referral.borough)]
     return {
         "counts": encode_counts(_count(ctx, in_period)),
@@ -186,4 +186,5 @@ def referrals_report(ctx: Context) -> Report:
     published, layout = publish_counts(ctx, _layout, decode_counts(tally["counts"]))
     delays = medians(tally["working_days"], ctx.scope.boroughs, MEDIANS)
     tables = [count_table(t, published) for t in layout.tables]
-    return Report(tables + _figures(ctx, published, delays), NOTES)
+    notes = [note.format(zone=ctx.zone) for note in NOTES]
+    return Report(tables + _figures(ctx, published, delays), notes)

@@ -7,14 +7,15 @@ the board's figures are computed by the database however many children there are
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from sywc import clock
 from sywc.stats.reports.base import Context, in_scope
 from sywc.stats.reports.snapshot import RAGS
-from sywc.stats.sql import add_days, as_date, day, days_between
+from sywc.stats.sql import add_days, day, days_between
 from sywc.visits.models import Visit
 from sywc.youths.models import RagAssessment, Youth
 from sywc.youths.schedule import ScheduleRules
@@ -48,11 +49,6 @@ def history_window(ctx: Context) -> Window:
     cadence = [int(ctx.config["VISIT_CADENCE_DAYS"][r]) for r in RAGS]
     start, end = ctx.period.start, ctx.period.end
     return Window(start - timedelta(days=max(cadence)), end - timedelta(days=min(cadence)))
-
-
-def _midnight(on: date) -> datetime:
-    """Return the first instant of a UTC day, to bound timestamps with a plain range."""
-    return datetime.combine(on, time(), tzinfo=UTC)
 
 
 def _ratings(in_scope_ids: Any, window: Window | None) -> Any:
@@ -93,17 +89,20 @@ def _ratings(in_scope_ids: Any, window: Window | None) -> Any:
     return sa.union_all(inside, opened, after)
 
 
-def _seen(in_scope_ids: Any, window: Window | None) -> Any:
+def _seen(ctx: Context, in_scope_ids: Any, window: Window | None) -> Any:
     """Select the days seen in the window and the first day seen after it (None: all)."""
     seen = sa.and_(Visit.outcome == "seen", Visit.youth_id.in_(in_scope_ids))
     columns = (sa.cast(sa.null(), sa.BigInteger), sa.literal(1, sa.Integer))
-    days = sa.select(Visit.youth_id, as_date(Visit.visited_at), *columns).where(seen)
+    days = sa.select(Visit.youth_id, ctx.day_of(Visit.visited_at), *columns).where(seen)
     if window is None:
         return [days]
-    after = _midnight(window.until + timedelta(days=1))
-    inside = days.where(Visit.visited_at >= _midnight(window.since), Visit.visited_at < after)
+    # The window's days bound the timestamps as a plain range (the index's), from the
+    # first instant of its first business day to that of the day after its last.
+    since = clock.day_start(window.since, ctx.config)
+    after = clock.day_start(window.until + timedelta(days=1), ctx.config)
+    inside = days.where(Visit.visited_at >= since, Visit.visited_at < after)
     first_after = (
-        sa.select(Visit.youth_id, as_date(sa.func.min(Visit.visited_at)), *columns)
+        sa.select(Visit.youth_id, ctx.day_of(sa.func.min(Visit.visited_at)), *columns)
         .where(seen, Visit.visited_at >= after)
         .group_by(Visit.youth_id)
     )
@@ -144,7 +143,7 @@ def _days(ctx: Context, window: Window | None) -> Any:
         *in_scope(ctx, Youth.borough, Youth.ward),
         ~sa.exists().where(RagAssessment.youth_id == Youth.id),
     )
-    events = sa.union_all(coded, unrated, *_seen(in_scope_ids, window)).subquery("events")
+    events = sa.union_all(coded, unrated, *_seen(ctx, in_scope_ids, window)).subquery("events")
     return (
         sa.select(
             events.c.youth_id,

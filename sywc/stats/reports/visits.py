@@ -50,7 +50,8 @@ DEFINITION = (
 )
 OVERDUE_NOTE = (
     "Days overdue run from the due date to the first seen-visit after it, or to today "
-    "when the young person has not been seen since. Dates are UTC calendar dates."
+    "when the young person has not been seen since. Dates are calendar dates in {zone} "
+    "time."
 )
 
 
@@ -163,4 +164,5 @@ def visits_report(ctx: Context) -> Report:
     published, layout = publish_counts(ctx, _layout, decode_counts(tally["counts"]))
     medians = _medians(tally["overdue"], ctx.scope.boroughs)
     tables = [count_table(t, published) for t in layout.tables]
-    return Report(tables + _figures(ctx, published, medians), [DEFINITION, OVERDUE_NOTE])
+    notes = [DEFINITION, OVERDUE_NOTE.format(zone=ctx.zone)]
+    return Report(tables + _figures(ctx, published, medians), notes)

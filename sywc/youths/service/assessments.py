@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sywc import clock
 from sywc.alerts.resolve import resolve_alerts
 from sywc.audit import service as audit
 from sywc.errors import Conflict, ValidationFailed
@@ -55,7 +56,7 @@ def _apply_rating(youth: Youth, assessment: RagAssessment, *, now: datetime) -> 
     if not current:
         return False, 0
     types = ["rag_review_due"]
-    if not schedule_missed(youth, today=now.date(), rules=rules):
+    if not schedule_missed(youth, today=clock.business_date(now), rules=rules):
         types.append("missed_visit")
     resolved = resolve_alerts(
         subject_type="youth", subject_id=youth.id, types=types, now=now, resolution="rag_assessed"
@@ -73,7 +74,7 @@ def record_assessment(
     now: datetime,
 ) -> RecordedAssessment:
     """Append a rating; when it is the newest (by date, then id) it reschedules the visits."""
-    today = now.date()
+    today = clock.business_date(now)
     youth = policies.get_visible_youth(principal, youth_id, for_update=True)
     if youth.status == YouthStatus.CLOSED:
         raise Conflict("The record is closed; reopen it before rating it.")

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from sywc import clock
 from sywc.alerts.resolve import resolve_alerts
 from sywc.audit import service as audit
 from sywc.errors import Conflict
@@ -43,7 +44,7 @@ def close_youth(*, principal: Principal, youth_id: int, reason: str, now: dateti
     if youth.status == YouthStatus.CLOSED:
         raise Conflict("The record is already closed.")
     youth.status = YouthStatus.CLOSED
-    youth.closed_on = now.date()
+    youth.closed_on = clock.business_date(now)
     _change_status(youth, action="close", reason=reason, principal=principal, now=now)
     resolved = resolve_alerts(
         subject_type="youth",
@@ -72,7 +73,8 @@ def reopen_youth(*, principal: Principal, youth_id: int, reason: str, now: datet
     youth.status = YouthStatus.ACTIVE
     youth.closed_on = None
     # Reopening is a fresh decision to hold this child's data: it earns a fresh review date.
-    youth.review_by = add_months(now.date(), current_app.config["COHORT_REVIEW_MONTHS"])
+    today = clock.business_date(now)
+    youth.review_by = add_months(today, current_app.config["COHORT_REVIEW_MONTHS"])
     _change_status(youth, action="reopen", reason=reason, principal=principal, now=now)
     audit.record(
         "youth_reopened",

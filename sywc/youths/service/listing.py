@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sywc import clock
 from sywc.audit import service as audit
 from sywc.extensions import db
 from sywc.http import Page, paginate
@@ -94,7 +95,7 @@ def list_youths(
 ) -> Page:
     """List the young people the caller may see; the page read is one audit event."""
     stmt = visible_youths_stmt(principal)
-    stmt = filter_cohort(stmt, filters, today=now.date(), rules=schedule_rules())
+    stmt = filter_cohort(stmt, filters, today=clock.business_date(now), rules=schedule_rules())
     result = paginate(db.session, stmt.order_by(*_ordering(sort)), page=page, limit=limit)
     audit.record(
         "youths_listed",

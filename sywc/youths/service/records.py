@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from sywc import clock
 from sywc.audit import service as audit
 from sywc.database import lock_for_transaction
 from sywc.errors import Conflict, NotFound, ValidationFailed
@@ -126,7 +127,7 @@ def add_youth(*, principal: Principal, data: dict[str, Any], now: datetime) -> Y
     naming someone new): the caller commits both together, or neither. A likely
     duplicate raises `LikelyDuplicate`, which the caller passes to `report_duplicate`.
     """
-    data, today = {**_OPTIONAL, **data}, now.date()
+    data, today = {**_OPTIONAL, **data}, clock.business_date(now)
     key = name_key(data["first_name"], data["last_name"])
     duplicate = _check_new(principal, data, key=key, today=today)
     youth = Youth(
@@ -257,7 +258,7 @@ def update_youth(
     links = [selectinload(getattr(Youth, LINKS[k])) for k in sorted(LINKS.keys() & changes)]
     youth = policies.get_visible_youth(principal, youth_id, for_update=True, options=links)
     check_version(youth.version, expected_version)
-    _check_changes(principal, youth, changes, today=now.date())
+    _check_changes(principal, youth, changes, today=clock.business_date(now))
     details: dict[str, Any] = {"changed": sorted(changes)}
     if changes.get("cohort_reason", youth.cohort_reason) != youth.cohort_reason:
         # Victim, at risk or perpetrator: a relabelling must stay traceable, old and new.
