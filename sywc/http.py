@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -187,6 +188,14 @@ def check_version(current: int, expected: int) -> None:
     """Refuse an update based on a stale read."""
     if current != expected:
         raise PreconditionFailed("The record was changed by someone else; fetch it again.")
+
+
+def effective_changes(
+    changes: Mapping[str, Any], unchanged: Callable[[str, Any], bool]
+) -> dict[str, Any]:
+    """Return the changes that would store something new; `unchanged(name, value)` tells
+    whether `value`, normalised as it would be stored, equals what is stored already."""
+    return {name: value for name, value in changes.items() if not unchanged(name, value)}
 
 
 IF_MATCH_PARAMETER = {

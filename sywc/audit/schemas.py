@@ -17,7 +17,8 @@ from sywc.http import PageArgs
 SHOWN_DETAILS = frozenset(
     {
         # which records, and which of their fields, an action concerned
-        *("changed", "via", "current", "restricted", "duplicate_confirmed", "page"),
+        *("changed", "unchanged", "via", "current", "restricted", "duplicate_confirmed"),
+        "page",
         *("youth_id", "visit_id", "assessment_id", "referral_id", "incident_id"),
         *("meeting_id", "owner_id", "chair_id", "client_id", "session_id"),
         *("alert_ids", "visit_ids", "assessment_ids", "incident_ids", "action_ids"),

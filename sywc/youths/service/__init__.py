@@ -5,6 +5,7 @@ from sywc.youths.service.assessments import (
     list_assessments,
     record_assessment,
 )
+from sywc.youths.service.changes import update_youth
 from sywc.youths.service.lifecycle import close_youth, reopen_youth
 from sywc.youths.service.listing import filter_cohort, list_youths
 from sywc.youths.service.records import (
@@ -13,7 +14,6 @@ from sywc.youths.service.records import (
     create_youth,
     get_youth,
     report_duplicate,
-    update_youth,
 )
 
 __all__ = [

@@ -7,14 +7,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
 
 from sywc import clock
 from sywc.audit import service as audit
 from sywc.database import lock_for_transaction
-from sywc.errors import Conflict, NotFound, ValidationFailed
+from sywc.errors import Conflict, NotFound
 from sywc.extensions import db
-from sywc.http import check_version
 from sywc.security import Principal
 from sywc.youths import policies
 from sywc.youths.enums import YouthStatus
@@ -26,7 +24,7 @@ from sywc.youths.service.tracking import reschedule, schedule_rules, touch
 
 # The namespace of the duplicate check's lock (32 bits: "SYWD").
 DUPLICATE_CHECK_LOCK = 0x5359_5744
-_PERSON_FIELDS = (
+PERSON_FIELDS = (
     "first_name", "last_name", "date_of_birth", "gender", "ethnicity", "ward", "address",
     "lead_agency", "lead_officer_id", "cohort_reason",
 )  # fmt: skip
@@ -131,7 +129,7 @@ def add_youth(*, principal: Principal, data: dict[str, Any], now: datetime) -> Y
     key = name_key(data["first_name"], data["last_name"])
     duplicate = _check_new(principal, data, key=key, today=today)
     youth = Youth(
-        **{name: data[name] for name in _PERSON_FIELDS},
+        **{name: data[name] for name in PERSON_FIELDS},
         borough=data["borough"],
         name_key=key,
         status=YouthStatus.ACTIVE,
@@ -200,83 +198,20 @@ def get_youth(*, principal: Principal, youth_id: int, now: datetime) -> Youth:
         raise NotFound("No such young person.")
     youth, current = found
     youth.keep_current_assessment(current)
-    audit.record("youth_viewed", record_type="youth", record_id=youth.id, actor=principal, now=now)
+    record_view(youth, principal, now=now)
     db.session.commit()
     return youth
 
 
-LINKS = {"flags": "flag_links", "other_cohorts": "cohort_links"}
-
-
-def _apply_links(youth: Youth, changes: dict[str, Any]) -> None:
-    if "flags" in changes:
-        keep = set(changes["flags"])
-        youth.flag_links = [link for link in youth.flag_links if link.flag in keep] + [
-            YouthFlag(flag=f) for f in sorted(keep - set(youth.flags))
-        ]
-    if "other_cohorts" in changes:
-        keep = set(changes["other_cohorts"])
-        youth.cohort_links = [link for link in youth.cohort_links if link.cohort in keep] + [
-            YouthCohort(cohort=c) for c in sorted(keep - set(youth.other_cohorts))
-        ]
-
-
-def _check_changes(
-    principal: Principal, youth: Youth, changes: dict[str, Any], *, today: Any
+def record_view(
+    youth: Youth, principal: Principal, *, now: datetime, details: dict[str, Any] | None = None
 ) -> None:
-    if "lead_agency" in changes:
-        policies.ensure_can_hand_over_lead(principal, youth, changes["lead_agency"])
-    if "date_of_birth" in changes:
-        checks.check_age(changes["date_of_birth"], on=youth.entered_on)
-    if "ward" in changes:
-        checks.check_ward(changes["ward"], borough=youth.borough)
-    if {"lead_agency", "lead_officer_id"} & changes.keys():
-        checks.check_lead_officer(
-            changes.get("lead_officer_id", youth.lead_officer_id),
-            agency=changes.get("lead_agency", youth.lead_agency),
-            borough=youth.borough,
-        )
-    if "review_by" in changes:
-        # A review date cannot be pushed far off: records must not outlive their purpose.
-        latest = add_months(today, current_app.config["COHORT_REVIEW_MONTHS"])
-        if not today <= changes["review_by"] <= latest:
-            raise ValidationFailed.field(
-                "review_by", f"Must be between {today.isoformat()} and {latest.isoformat()}."
-            )
-
-
-def update_youth(
-    *,
-    principal: Principal,
-    youth_id: int,
-    changes: dict[str, Any],
-    expected_version: int,
-    now: datetime,
-) -> Youth:
-    """Change a record's details, refusing a change based on a stale read."""
-    # The links a change replaces are loaded with the row, before anything changes.
-    links = [selectinload(getattr(Youth, LINKS[k])) for k in sorted(LINKS.keys() & changes)]
-    youth = policies.get_visible_youth(principal, youth_id, for_update=True, options=links)
-    check_version(youth.version, expected_version)
-    _check_changes(principal, youth, changes, today=clock.business_date(now))
-    details: dict[str, Any] = {"changed": sorted(changes)}
-    if changes.get("cohort_reason", youth.cohort_reason) != youth.cohort_reason:
-        # Victim, at risk or perpetrator: a relabelling must stay traceable, old and new.
-        details["cohort_reason"] = {"from": youth.cohort_reason, "to": changes["cohort_reason"]}
-    for name in (*_PERSON_FIELDS, "review_by"):
-        if name in changes:
-            setattr(youth, name, changes[name])
-    if {"first_name", "last_name"} & changes.keys():
-        youth.name_key = name_key(youth.first_name, youth.last_name)
-    _apply_links(youth, changes)
-    touch(youth, now=now)
+    """Queue the audit event of a read of the record; never commits."""
     audit.record(
-        "youth_updated",
+        "youth_viewed",
         record_type="youth",
         record_id=youth.id,
         actor=principal,
         now=now,
         details=details,
     )
-    db.session.commit()
-    return youth
