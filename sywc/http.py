@@ -42,8 +42,9 @@ class PageArgs(ma.Schema):
 class ChangesSchema(ma.Schema):
     """A PATCH body: the fields to change, at least one of them.
 
-    A change of nothing would still bump the record's version, making every other
-    editor's ETag stale for nothing, and write an audit event of no change.
+    A body naming nothing is refused. One naming only what is already stored changes
+    nothing: the service drops every value equal to the stored one (`effective_changes`),
+    so the record keeps its version and every other editor's ETag stays good.
     """
 
     class Meta:

@@ -23,6 +23,10 @@ from sywc.http import ETAG_HEADER, IF_MATCH_PARAMETER, declared_locations
 from sywc.permissions import Permission, roles_with
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+UPDATED = (
+    "The record with its ETag. A body whose every value equals the stored one changes "
+    "nothing: the record keeps its version, so the ETag is the one sent in If-Match."
+)
 
 
 class ProblemSchema(ma.Schema):
@@ -170,7 +174,7 @@ class SywcBlueprint(Blueprint):
         decorators = (
             self.doc(parameters=[IF_MATCH_PARAMETER]),
             self.arguments(body),
-            self.response(200, result, headers=ETAG_HEADER),
+            self.response(200, result, headers=ETAG_HEADER, description=UPDATED),
             self.alt_response(404, response="NOT_FOUND"),
             self.alt_response(412, response="PRECONDITION_FAILED"),
             self.alt_response(428, response="PRECONDITION_REQUIRED"),

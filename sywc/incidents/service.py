@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from config.reference import ward_codes
 from sywc.audit import service as audit
 from sywc.errors import ValidationFailed
 from sywc.extensions import db
-from sywc.http import Page, check_version, paginate
+from sywc.http import Page, check_version, effective_changes, paginate
 from sywc.incidents.models import Incident, Involvement
 from sywc.incidents.people import check_people, record_youths, replace_people, roles_of
 from sywc.incidents.policies import get_visible_incident, visible_incidents
@@ -96,7 +97,22 @@ def list_incidents(
 def get_incident(*, principal: Principal, incident_id: int, now: datetime) -> Incident:
     """Read one incident with the people involved; the read is audited."""
     incident = get_visible_incident(principal, incident_id)
-    audit.record("incident_viewed", record_type="incident", record_id=incident.id, now=now)
+    _record_view(incident, now=now)
+    db.session.commit()
+    return incident
+
+
+def _record_view(
+    incident: Incident, *, now: datetime, details: dict[str, Any] | None = None
+) -> None:
+    """Queue the events of a read of the incident and of the young people it names."""
+    audit.record(
+        "incident_viewed",
+        record_type="incident",
+        record_id=incident.id,
+        now=now,
+        details=details,
+    )
     record_youths(
         "youths_shown",
         [p.youth_id for p in incident.involvements],
@@ -104,8 +120,14 @@ def get_incident(*, principal: Principal, incident_id: int, now: datetime) -> In
         via_ids=[incident.id],
         now=now,
     )
-    db.session.commit()
-    return incident
+
+
+def _unchanged(incident: Incident, name: str, value: Any) -> bool:
+    """Tell whether a PATCH value is what the incident holds (people in any order)."""
+    if name == "involvements":
+        given = sorted((p["youth_id"], p["role"]) for p in value)
+        return given == sorted((p.youth_id, p.role) for p in incident.involvements)
+    return bool(value == getattr(incident, name))
 
 
 def _check_not_after_meetings(incident: Incident, occurred_at: datetime) -> None:
@@ -129,6 +151,12 @@ def update_incident(
     """Change an incident (If-Match); a given `involvements` list replaces the current one."""
     incident = get_visible_incident(principal, incident_id, for_update=True)
     check_version(incident.version, expected_version)
+    named, changes = sorted(changes), effective_changes(changes, partial(_unchanged, incident))
+    if not changes:
+        # Nothing to store: the version stays, and the answer is audited as a read.
+        _record_view(incident, now=now, details={"unchanged": named})
+        db.session.commit()
+        return incident
     if "ward" in changes:
         _check_ward(incident.borough, changes["ward"])
     if "occurred_at" in changes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from sywc.auth.passwords import dummy_hash, hash_password, verify_password
 from sywc.auth.service import open_partner_session, revoke_partner_sessions
 from sywc.errors import NotFound, Unauthorized
 from sywc.extensions import db
-from sywc.http import Page, check_version, paginate
+from sywc.http import Page, check_version, effective_changes, paginate
 
 REFUSED = "The client credentials are not valid."
 # Changes that narrow what a token allows end the tokens already issued: their claims
@@ -100,9 +101,30 @@ def _load(client_pk: int, *, for_update: bool = False) -> PartnerClient:
 def get_partner_client(*, client_pk: int, now: datetime) -> PartnerClient:
     """Read a partner client (never its secret)."""
     client = _load(client_pk)
-    audit.record("partner_client_read", record_type="partner_client", record_id=client.id, now=now)
+    _record_read(client, now=now)
     db.session.commit()
     return client
+
+
+def _record_read(
+    client: PartnerClient, *, now: datetime, details: dict[str, Any] | None = None
+) -> None:
+    audit.record(
+        "partner_client_read",
+        record_type="partner_client",
+        record_id=client.id,
+        now=now,
+        details=details,
+    )
+
+
+_SETS = ("scopes", "allowed_agencies", "boroughs")
+
+
+def _unchanged(client: PartnerClient, name: str, value: Any) -> bool:
+    """Tell whether a PATCH value is what the client holds (its lists as sets)."""
+    stored = getattr(client, name)
+    return set(value) == set(stored) if name in _SETS else bool(value == stored)
 
 
 def list_partner_clients(*, filters: dict[str, Any], page: int, limit: int, now: datetime) -> Page:
@@ -127,7 +149,13 @@ def update_partner_client(
     """Change a client (If-Match); narrowing or disabling it ends its tokens at once."""
     client = _load(client_pk, for_update=True)
     check_version(client.version, expected_version)
-    for key in ("scopes", "allowed_agencies", "boroughs"):
+    named, changes = sorted(changes), effective_changes(changes, partial(_unchanged, client))
+    if not changes:
+        # Nothing to store: the version stays and no token is ended for a change not made.
+        _record_read(client, now=now, details={"unchanged": named})
+        db.session.commit()
+        return client
+    for key in _SETS:
         if key in changes:
             setattr(client, key, sorted(set(changes[key])))
     for key in ("name", "active"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from sywc.auth.passwords import check_password_policy, hash_password
 from sywc.auth.service import revoke_user_sessions
 from sywc.errors import Conflict, NotFound, ValidationFailed
 from sywc.extensions import db
-from sywc.http import Page, check_version, paginate
+from sywc.http import Page, check_version, effective_changes, paginate
 from sywc.permissions import AGENCY_ROLES, Role
 from sywc.users.models import User, UserBorough
 
@@ -89,6 +90,21 @@ def get_user(user_id: int) -> User:
     return user
 
 
+def _unchanged(user: User, name: str, value: Any) -> bool:
+    """Tell whether a PATCH value is what the account holds already.
+
+    A password is always a reset (it ends every session), and `unlock` changes nothing
+    on an account neither locked nor counting failed logins.
+    """
+    if name == "password":
+        return False
+    if name == "unlock":
+        return not value or (user.locked_until is None and not user.failed_logins)
+    if name == "boroughs":
+        return set(value) == set(user.boroughs)
+    return bool(value == getattr(user, name))
+
+
 def update_user(
     *,
     user_id: int,
@@ -101,6 +117,11 @@ def update_user(
     user = get_user(user_id)
     if expected_version is not None:
         check_version(user.version, expected_version)
+    changes = effective_changes(changes, partial(_unchanged, user))
+    if not changes:
+        # Nothing to store: the version stays and no session ends. Like a read of the
+        # account (which is not audited), it leaves no event: the trail records changes.
+        return user
     role = changes.get("role", user.role)
     agency = changes.get("agency", user.agency)
     _check_agency(role, agency)

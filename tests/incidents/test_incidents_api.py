@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from sywc import clock
 from sywc.audit.models import AuditEvent
@@ -203,6 +204,54 @@ def test_patch_without_people_keeps_them_and_still_bumps_the_version(app, client
     assert response.status_code == 200
     assert response.get_json()["involvements"][0]["role"] == "victim"
     assert response.get_json()["version"] == 2
+
+
+def _involvement_rows(app, incident_id):
+    with app.app_context():
+        stmt = sa.select(Involvement.id, Involvement.youth_id, Involvement.role).where(
+            Involvement.incident_id == incident_id
+        )
+        return sorted(tuple(row) for row in db.session.execute(stmt))
+
+
+def test_an_unchanged_patch_keeps_the_version_and_is_audited_as_a_read(app, client, officer):
+    a, b = add_youth(app), add_youth(app)
+    incident = add_incident(app, created_by_id=officer.id, youths=[(a, "victim"), (b, "witness")])
+    url = f"/api/v1/incidents/{incident}"
+    before = client.get(url, headers=officer.headers).get_json()
+    rows = _involvement_rows(app, incident)
+    occurred = datetime.fromisoformat(before["occurred_at"])
+    body = {
+        # The same instant at another offset, the people in another order.
+        "occurred_at": occurred.astimezone(timezone(timedelta(hours=1))).isoformat(),
+        "type": before["type"],
+        "location": before["location"],
+        "involvements": [{"youth_id": b, "role": "witness"}, {"youth_id": a, "role": "victim"}],
+    }
+    response = client.patch(url, json=body, headers={**officer.headers, "If-Match": '"1"'})
+    assert response.status_code == 200, response.get_json()
+    assert response.headers["ETag"] == '"1"'
+    assert response.get_json() == before
+    with app.app_context():
+        stored = db.session.get(Incident, incident)
+        assert (stored.version, stored.updated_at.isoformat()) == (1, before["updated_at"])
+    assert _involvement_rows(app, incident) == rows
+    assert audit_actions(app, action="incident_updated") == []
+    assert audit_actions(app, action="youths_linked") == []
+    viewed = audit_actions(app, action="incident_viewed")[-1]
+    assert (viewed.record_id, viewed.actor_id) == (str(incident), officer.id)
+    assert viewed.details == {"unchanged": sorted(body)}
+    shown = audit_actions(app, action="youths_shown")[-1]
+    assert sorted(int(i) for i in shown.record_ids) == sorted([a, b])
+    assert shown.request_id == viewed.request_id
+    # The version was not moved, so the same If-Match still changes it; a stale one fails.
+    stale = {**officer.headers, "If-Match": '"7"'}
+    assert_problem(client.patch(url, json={"type": before["type"]}, headers=stale), 412)
+    changed = client.patch(
+        url, json={**body, "summary": "Updated"}, headers={**officer.headers, "If-Match": '"1"'}
+    )
+    assert changed.get_json()["version"] == 2
+    assert audit_actions(app, action="incident_updated")[0].details == {"changed": ["summary"]}
 
 
 def test_patch_needs_a_current_if_match(app, client, officer):

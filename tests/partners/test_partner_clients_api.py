@@ -89,6 +89,34 @@ def test_a_blank_name_or_no_change_is_refused(app, client, admin):
     assert audit_actions(app, action="partner_client_updated") == []
 
 
+def test_an_unchanged_patch_keeps_the_version_and_the_tokens(app, client, admin):
+    created = _create(client, admin)
+    token = request_token(client, created["client_id"], created["client_secret"])
+    bearer = {"Authorization": f"Bearer {token}"}
+    url = f"{URL}/{created['id']}"
+    before = client.get(url, headers=admin.headers).get_json()
+    body = {
+        "name": NEW_CLIENT["name"],
+        "active": True,
+        # Stored sorted, once each: the same agencies in another order are no change.
+        "allowed_agencies": ["MASH", "EARLY_HELP", "MASH"],
+        "boroughs": ["WCC"],
+    }
+    response = client.patch(url, json=body, headers={**admin.headers, "If-Match": '"1"'})
+    assert response.status_code == 200, response.get_json()
+    assert response.headers["ETag"] == '"1"'
+    assert response.get_json() == before
+    # Scopes, boroughs and the active flag sent as they are end no token.
+    assert client.get("/api/v1/referrals", headers=bearer).status_code == 200
+    with app.app_context():
+        assert db.session.get(PartnerClient, created["id"]).version == 1
+    assert audit_actions(app, action="partner_client_updated") == []
+    read = audit_actions(app, action="partner_client_read")[-1]
+    assert (read.record_id, read.actor_id) == (str(created["id"]), admin.id)
+    assert read.details == {"unchanged": sorted(body)}
+    assert_problem(client.patch(url, json=body, headers={**admin.headers, "If-Match": '"2"'}), 412)
+
+
 def test_disabling_ends_tokens_and_refuses_new_ones(app, client, admin):
     created = _create(client, admin)
     token = request_token(client, created["client_id"], created["client_secret"])

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from sywc import clock
 from sywc.audit.models import AuditEvent
+from sywc.extensions import db
 from sywc.pvs.models import PvsAction, PvsAttendee, PvsIndividual, PvsMeeting
 from sywc.users.service import deactivate_user
 from tests.conftest import assert_problem, audit_actions
@@ -211,6 +213,67 @@ def test_patch_replaces_lists_and_merges_messaging(app, client, senior, incident
     event = audit_actions(app, action="pvs_meeting_updated")[0]
     assert event.details["individuals"]["removed"] == [a]
     assert count(app, PvsAttendee) == 0
+
+
+def _attendee_rows(app, meeting_id):
+    with app.app_context():
+        stmt = sa.select(PvsAttendee.id, PvsAttendee.name, PvsAttendee.agency).where(
+            PvsAttendee.meeting_id == meeting_id
+        )
+        return sorted(tuple(row) for row in db.session.execute(stmt))
+
+
+def test_an_unchanged_patch_keeps_the_version_and_the_rows(app, client, senior, incident):
+    a, b = add_youth(app), add_youth(app)
+    messaging = {"holding_message": "Patrols increased", "delivered_by": "SNT"}
+    people = [{"youth_id": a, "role": "victim"}, {"youth_id": b, "role": "suspect"}]
+    created = _post(
+        client,
+        incident,
+        _body(senior.id, individuals=people, community_messaging=messaging),
+        senior,
+    ).get_json()
+    url = f"/api/v1/pvs-meetings/{created['id']}"
+    attendees = _attendee_rows(app, created["id"])
+    body = {
+        "chair_id": senior.id,
+        "decisions": created["decisions"],
+        # Names are stored trimmed; the people in another order are the same people.
+        "attendees": [{"name": " PC Example ", "agency": "MPS", "role": "OIC"}],
+        "individuals": list(reversed(people)),
+        "community_messaging": {"delivered_by": "SNT", "community_meeting_needed": False},
+    }
+    response = client.patch(
+        url, json=body, headers={**senior.headers, "If-Match": f'"{created["version"]}"'}
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.headers["ETag"] == f'"{created["version"]}"'
+    assert response.get_json() == created
+    assert _attendee_rows(app, created["id"]) == attendees
+    with app.app_context():
+        stored = db.session.get(PvsMeeting, created["id"])
+        assert (stored.version, stored.updated_at.isoformat()) == (
+            created["version"],
+            created["updated_at"],
+        )
+    assert audit_actions(app, action="pvs_meeting_updated") == []
+    [viewed] = audit_actions(app, action="pvs_meeting_viewed")
+    assert (viewed.record_id, viewed.actor_id) == (str(created["id"]), senior.id)
+    assert viewed.details == {"unchanged": sorted(body)}
+    shown = audit_actions(app, action="youths_shown")[-1]
+    assert sorted(int(i) for i in shown.record_ids) == sorted([a, b])
+    # One member of the messaging that differs is a change of the messaging alone.
+    changed = client.patch(
+        url,
+        json={**body, "community_messaging": {"delivered_by": "SNT", "location": "Hall"}},
+        headers={**senior.headers, "If-Match": f'"{created["version"]}"'},
+    )
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["version"] == created["version"] + 1
+    assert changed.get_json()["community_messaging"]["location"] == "Hall"
+    [updated] = audit_actions(app, action="pvs_meeting_updated")
+    assert updated.details["changed"] == ["community_messaging"]
+    assert _attendee_rows(app, created["id"]) == attendees
 
 
 def test_patch_rules(app, client, senior, officer, incident):

@@ -159,6 +159,38 @@ def test_a_blank_name_or_no_change_is_refused(app, client, admin, officer):
     assert audit_actions(app, action="user_updated") == []
 
 
+def test_an_unchanged_patch_keeps_the_version_and_the_sessions(app, client, admin, officer):
+    url = f"/api/v1/users/{officer.id}"
+    before = client.get(url, headers=admin.headers)
+    current = before.get_json()
+    body = {
+        "name": current["name"],
+        "role": current["role"],
+        "agency": current["agency"],
+        "boroughs": current["boroughs"],
+        "active": True,
+        "unlock": True,  # nothing to unlock: neither locked nor counting failures
+    }
+    response = client.patch(
+        url, json=body, headers={**admin.headers, "If-Match": before.headers["ETag"]}
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.headers["ETag"] == before.headers["ETag"]
+    assert response.get_json() == current
+    # A role, agency, boroughs or active flag sent as they are ends no session.
+    assert client.get("/api/v1/auth/me", headers=officer.headers).status_code == 200
+    with app.app_context():
+        stored = db.session.get(User, officer.id)
+        assert (stored.version, stored.updated_at.isoformat()) == (
+            current["version"],
+            current["updated_at"],
+        )
+    # Like a read of an account, which is not audited: the trail records changes.
+    assert audit_actions(app, action="user_updated") == []
+    stale = {**admin.headers, "If-Match": f'"{current["version"] + 1}"'}
+    assert_problem(client.patch(url, json=body, headers=stale), 412)
+
+
 def test_role_change_ends_sessions(client, admin, officer):
     url = f"/api/v1/users/{officer.id}"
     etag = client.get(url, headers=admin.headers).headers["ETag"]

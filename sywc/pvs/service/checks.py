@@ -59,14 +59,22 @@ def check_meeting_dates(
         raise ValidationFailed.field("follow_up_on", "The follow-up cannot precede the meeting.")
 
 
-def apply_messaging(meeting: PvsMeeting, messaging: dict[str, Any]) -> None:
-    """Set the given community messaging members; members not given keep their value."""
+def messaging_columns(messaging: dict[str, Any]) -> dict[str, Any]:
+    """Return the columns the given community messaging members set, with their values."""
+    values = {}
     for key, column in MESSAGING_COLUMNS.items():
         if key in messaging:
             value = messaging[key]
             if key == "community_meeting_needed" and value is None:
                 value = False
-            setattr(meeting, column, value)
+            values[column] = value
+    return values
+
+
+def apply_messaging(meeting: PvsMeeting, messaging: dict[str, Any]) -> None:
+    """Set the given community messaging members; members not given keep their value."""
+    for column, value in messaging_columns(messaging).items():
+        setattr(meeting, column, value)
 
 
 def build_action(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from sywc import clock
 from sywc.audit import service as audit
 from sywc.errors import ValidationFailed
 from sywc.extensions import db
-from sywc.http import Page, check_version, paginate
+from sywc.http import Page, check_version, effective_changes, paginate
 from sywc.incidents.models import Incident
 from sywc.incidents.people import check_people, record_youths, replace_people, roles_of
 from sywc.incidents.policies import get_visible_incident
@@ -23,6 +24,7 @@ from sywc.pvs.service.checks import (
     check_chair,
     check_meeting_dates,
     load_users,
+    messaging_columns,
 )
 from sywc.security import Principal
 
@@ -33,10 +35,14 @@ def _individual(youth_id: int, role: str) -> PvsIndividual:
     return PvsIndividual(youth_id=youth_id, role=role)
 
 
+def _attendee_values(items: list[dict[str, Any]]) -> list[tuple[str, str, str | None]]:
+    return [(a["name"].strip(), a["agency"].strip(), a["role"]) for a in items]
+
+
 def _attendees(items: list[dict[str, Any]]) -> list[PvsAttendee]:
     return [
-        PvsAttendee(name=a["name"].strip(), agency=a["agency"].strip(), role=a["role"])
-        for a in items
+        PvsAttendee(name=name, agency=agency, role=role)
+        for name, agency, role in _attendee_values(items)
     ]
 
 
@@ -142,7 +148,22 @@ def list_meetings(
 def get_meeting(*, principal: Principal, meeting_id: int, now: datetime) -> PvsMeeting:
     """Read one meeting with its people and actions; the read is audited."""
     meeting = get_visible_meeting(principal, meeting_id)
-    audit.record("pvs_meeting_viewed", record_type="pvs_meeting", record_id=meeting.id, now=now)
+    _record_view(meeting, now=now)
+    db.session.commit()
+    return meeting
+
+
+def _record_view(
+    meeting: PvsMeeting, *, now: datetime, details: dict[str, Any] | None = None
+) -> None:
+    """Queue the events of a read of the meeting and of the young people it names."""
+    audit.record(
+        "pvs_meeting_viewed",
+        record_type="pvs_meeting",
+        record_id=meeting.id,
+        now=now,
+        details=details,
+    )
     record_youths(
         "youths_shown",
         [p.youth_id for p in meeting.individuals],
@@ -150,8 +171,24 @@ def get_meeting(*, principal: Principal, meeting_id: int, now: datetime) -> PvsM
         via_ids=[meeting.id],
         now=now,
     )
-    db.session.commit()
-    return meeting
+
+
+def _unchanged(meeting: PvsMeeting, name: str, value: Any) -> bool:
+    """Tell whether a PATCH value is what the meeting holds, normalised as it is stored.
+
+    Attendees are a list in the order given; the individuals are people in any order;
+    community messaging is unchanged when every member given is.
+    """
+    if name == "attendees":
+        stored = [(a.name, a.agency, a.role) for a in meeting.attendees]
+        return _attendee_values(value) == stored
+    if name == "individuals":
+        given = sorted((p["youth_id"], p["role"]) for p in value)
+        return given == sorted((p.youth_id, p.role) for p in meeting.individuals)
+    if name == "community_messaging":
+        columns = messaging_columns(value)
+        return all(getattr(meeting, column) == v for column, v in columns.items())
+    return bool(value == getattr(meeting, name))
 
 
 def _check_not_after_actions(meeting: PvsMeeting, held_at: datetime) -> None:
@@ -179,6 +216,12 @@ def update_meeting(
     """Change a meeting (If-Match); given lists replace the current ones."""
     meeting = get_visible_meeting(principal, meeting_id, for_update=True)
     check_version(meeting.version, expected_version)
+    named, changes = sorted(changes), effective_changes(changes, partial(_unchanged, meeting))
+    if not changes:
+        # Nothing to store: the version stays, and the answer is audited as a read.
+        _record_view(meeting, now=now, details={"unchanged": named})
+        db.session.commit()
+        return meeting
     incident = db.session.get(Incident, meeting.incident_id)
     assert incident is not None
     held_at = changes.get("held_at", meeting.held_at)
