@@ -106,7 +106,13 @@ def apply_scan(
     # First, so that every cause below reads due dates under the cadence in force: one
     # set after a deployment changes it, under the same lock as the rest of the scan.
     result = ScanResult(rescheduled=realign_schedules(session=session, rules=rules.schedule))
-    for cause in causes(rules):
+    every = causes(rules)
+    # Subjects before alerts, the order in which every write that resolves an alert takes
+    # its locks (the record, then its alerts): opening locks the subjects it opens for,
+    # so doing it before any alert row is touched leaves no cycle to deadlock on.
+    for cause in every:
+        result.opened[str(cause.type)] = _open_missing(session, cause, now=now)
+    for cause in every:
         current = cause.rows.subquery(f"due_{cause.type}")
         result.resolved[str(cause.type)] = _resolve_cleared(session, cause, current, now=now)
         result.escalated[str(cause.type)] = (
@@ -115,7 +121,6 @@ def apply_scan(
             else 0
         )
         _refresh(session, cause, current)
-        result.opened[str(cause.type)] = _open_missing(session, cause, current, now=now)
     _record_openings(session, job_run_id=job_run_id)
     _record_resolutions(session, now=now, job_run_id=job_run_id)
     return result
@@ -178,23 +183,40 @@ def _refresh(session: Session, cause: Cause, current: Any) -> None:
     session.execute(stmt)
 
 
-def _open_missing(session: Session, cause: Cause, current: Any, *, now: datetime) -> int:
-    """Insert an alert for each due subject that has no unresolved one yet."""
+def _open_missing(session: Session, cause: Cause, *, now: datetime) -> int:
+    """Insert an alert for each due subject that has no unresolved one yet.
+
+    The write that removes a cause (acknowledging the referral, recording the visit)
+    resolves the subject's open alerts in its own transaction, but cannot see an alert
+    this scan has inserted and not yet committed; and at READ COMMITTED this statement
+    judges the subject by a snapshot taken when it starts, before such a write commits.
+    So each subject is locked as its alert is opened (FOR SHARE, after the anti-join:
+    only the subjects opened for): a write holding the subject makes this statement
+    wait, then judge the committed row again, and a write that comes after waits for
+    this scan to commit, then finds the alert and resolves it. SQLite needs no lock: the
+    scan's transaction holds the database's write lock from its start.
+    """
+    subject_id = cause.rows.selected_columns.subject_id
     existing = aliased(Alert)
-    missing = sa.select(
-        sa.literal(str(cause.type)),
-        sa.literal(str(cause.subject_type)),
-        current.c.subject_id,
-        *(current.c[name] for name in CARRIED),
-        sa.literal(str(AlertStatus.OPEN)),
-        sa.literal(now, UTCDateTime()),
-    ).where(
-        ~sa.exists().where(
-            existing.type == cause.type,
-            existing.subject_type == cause.subject_type,
-            existing.subject_id == current.c.subject_id,
-            existing.status != AlertStatus.RESOLVED,
+    missing = (
+        cause.rows.with_only_columns(
+            sa.literal(str(cause.type)),
+            sa.literal(str(cause.subject_type)),
+            *cause.rows.selected_columns,
+            sa.literal(str(AlertStatus.OPEN)),
+            sa.literal(now, UTCDateTime()),
+            maintain_column_froms=True,
         )
+        .where(
+            ~sa.exists().where(
+                existing.type == cause.type,
+                existing.subject_type == cause.subject_type,
+                existing.subject_id == subject_id,
+                existing.status != AlertStatus.RESOLVED,
+            )
+        )
+        # Each cause selects from its subject's table alone.
+        .with_for_update(read=True, of=cause.rows.get_final_froms())
     )
     columns = ("type", "subject_type", "subject_id", *CARRIED, "status", "opened_at")
     insert = upsert_insert(session.get_bind().dialect.name)
