@@ -29,7 +29,13 @@ from flask.cli import with_appcontext
 
 from sywc import clock
 from sywc.alerts.enums import JobOutcome
-from sywc.alerts.jobs import finish_job_run, last_run, record_skipped_run, start_job_run
+from sywc.alerts.jobs import (
+    abandon_unfinished_runs,
+    finish_job_run,
+    last_run,
+    record_skipped_run,
+    start_job_run,
+)
 from sywc.alerts.locks import scheduler_lock
 from sywc.alerts.models import JobRun
 from sywc.alerts.scheduled import scan_alerts_job
@@ -90,6 +96,7 @@ def run_job(job: Job, *, now: datetime | None = None, recent: timedelta | None =
                 "job skipped: another scheduler process holds the lock", extra={"job": job.name}
             )
             return record_skipped_run(job=job.name, as_of=as_of, now=clock.utcnow())
+        _abandon_unfinished(job)
         done = last_run(job=job.name, outcome=JobOutcome.SUCCEEDED) if recent else None
         if recent and done is not None and done.started_at > clock.utcnow() - recent:
             log.info("job skipped: it ran within its interval", extra={"job": job.name})
@@ -111,6 +118,18 @@ def run_job(job: Job, *, now: datetime | None = None, recent: timedelta | None =
         log.info("job succeeded", extra={"job": job.name, "job_run_id": run.id, "counts": counts})
         return finish_job_run(
             run.id, outcome=JobOutcome.SUCCEEDED, now=clock.utcnow(), counts=counts
+        )
+
+
+def _abandon_unfinished(job: Job) -> None:
+    """Close the runs left `running` under `job`'s lock by a process that died mid-run."""
+    # Holding the lock, this process is the only one that can be running these jobs.
+    # Every job runs when the scheduler starts, so a restart closes them at once.
+    sharing = {other.name for other in JOBS if other.lock == job.lock} | {job.name}
+    for run_id, name in abandon_unfinished_runs(jobs=sharing, now=clock.utcnow()):
+        log.warning(
+            "job run abandoned: its process ended mid-run",
+            extra={"job": name, "job_run_id": run_id},
         )
 
 

@@ -38,3 +38,5 @@ class JobOutcome(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     SKIPPED = "skipped"
+    # Left `running` by a process that died mid-run, found by the next holder of its lock.
+    ABANDONED = "abandoned"

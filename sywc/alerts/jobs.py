@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +62,28 @@ def record_skipped_run(
     db.session.add(run)
     db.session.commit()
     return run
+
+
+ABANDONED = "the process running it ended without recording how the run ended"
+
+
+def abandon_unfinished_runs(*, jobs: Collection[str], now: datetime) -> list[tuple[int, str]]:
+    """Mark the runs of `jobs` still recorded as running abandoned; return their ids and
+    jobs (commits).
+
+    Only a process holding the lock that `jobs` run under may call this: no other process
+    can be running them then, so such a run was left by one killed mid-run (SIGKILL, a
+    power cut) and will never be finished by it.
+    """
+    marked = db.session.execute(
+        sa.update(JobRun)
+        .where(JobRun.job.in_(jobs), JobRun.outcome == JobOutcome.RUNNING)
+        .values(outcome=JobOutcome.ABANDONED, finished_at=now, error=ABANDONED)
+        .returning(JobRun.id, JobRun.job)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return sorted((run_id, job) for run_id, job in marked)
 
 
 def last_run(*, job: str | None = None, outcome: JobOutcome | None = None) -> JobRun | None:

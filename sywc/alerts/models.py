@@ -70,7 +70,7 @@ class JobRun(db.Model):
     job: Mapped[str] = mapped_column(sa.String(64))
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    outcome: Mapped[str] = mapped_column(sa.String(16))  # running / succeeded / failed / skipped
+    outcome: Mapped[str] = mapped_column(sa.String(16))  # a JobOutcome
     as_of: Mapped[datetime | None]
     counts: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     error: Mapped[str | None] = mapped_column(sa.String(500))

@@ -1,0 +1,124 @@
+"""The record of scheduler runs: runs left behind by a killed process."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from sywc.alerts.locks import scheduler_lock
+from sywc.alerts.models import JobRun
+from sywc.extensions import db
+from sywc.logs import JsonFormatter
+from sywc.scheduler import ALERT_SCAN, AUDIT_VERIFY, STATS_REFRESH, run_job
+
+NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    class Clock:
+        now = NOW
+
+        def __call__(self) -> datetime:
+            return self.now
+
+    frozen = Clock()
+    monkeypatch.setattr("sywc.clock.utcnow", frozen)
+    return frozen
+
+
+@pytest.fixture
+def scheduler_log(caplog):
+    logger = logging.getLogger("sywc.scheduler")
+    logger.addHandler(caplog.handler)
+    caplog.set_level(logging.INFO, logger="sywc.scheduler")
+    yield caplog
+    logger.removeHandler(caplog.handler)
+
+
+def logged(caplog, prefix: str) -> list[logging.LogRecord]:
+    """The records whose message starts with `prefix`, each once, in order."""
+    found = [r for r in caplog.records if r.getMessage().startswith(prefix)]
+    return list({id(r): r for r in found}.values())
+
+
+def killed_mid_run(app, job: str, started_at: datetime) -> int:
+    """Leave a run recorded as running, as a process killed mid-run (SIGKILL) does."""
+    with app.app_context():
+        run = JobRun(job=job, started_at=started_at, outcome="running", as_of=started_at)
+        db.session.add(run)
+        db.session.commit()
+        return run.id
+
+
+def outcomes(app) -> dict[int, tuple[str, str, datetime | None]]:
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(JobRun.id, JobRun.job, JobRun.outcome, JobRun.finished_at)
+        )
+        return {run_id: (job, outcome, finished) for run_id, job, outcome, finished in rows}
+
+
+def test_the_next_holder_of_the_lock_marks_runs_left_running_abandoned(app, clock, scheduler_log):
+    scan = killed_mid_run(app, "alerts_scan", NOW - timedelta(minutes=20))
+    refresh = killed_mid_run(app, "stats_refresh", NOW - timedelta(minutes=50))
+    walk = killed_mid_run(app, "audit_verify", NOW - timedelta(hours=2))
+    # Another process is walking the trail: its run may well be under way.
+    with app.app_context(), scheduler_lock("audit_walk") as held:
+        assert held
+        run = run_job(ALERT_SCAN)
+    assert run.outcome == "succeeded"
+    after = outcomes(app)
+    assert after[scan] == ("alerts_scan", "abandoned", NOW)
+    assert after[refresh] == ("stats_refresh", "abandoned", NOW)
+    assert after[walk] == ("audit_verify", "running", None)
+    with app.app_context():
+        assert run_job(AUDIT_VERIFY).outcome == "succeeded"
+    assert outcomes(app)[walk] == ("audit_verify", "abandoned", NOW)
+    with app.app_context():
+        error = db.session.scalar(sa.select(JobRun.error).where(JobRun.id == scan))
+    assert error == "the process running it ended without recording how the run ended"
+    abandoned = logged(scheduler_log, "job run abandoned")
+    assert [(r.job, r.job_run_id, r.levelname) for r in abandoned] == [
+        ("alerts_scan", scan, "WARNING"),
+        ("stats_refresh", refresh, "WARNING"),
+        ("audit_verify", walk, "WARNING"),
+    ]
+    # The line names the job and the run, and nothing else.
+    line = json.loads(JsonFormatter().format(abandoned[0]))
+    assert set(line) == {"time", "level", "logger", "message", "job", "job_run_id"}
+
+
+def test_a_run_skipped_for_the_lock_leaves_the_other_process_run_alone(app, clock):
+    scan = killed_mid_run(app, "alerts_scan", NOW - timedelta(minutes=1))
+    with app.app_context(), scheduler_lock() as held:
+        assert held
+        assert run_job(ALERT_SCAN).outcome == "skipped"
+    assert outcomes(app)[scan] == ("alerts_scan", "running", None)
+
+
+def test_readyz_and_the_jobs_list_show_an_abandoned_scan_for_what_it_is(app, client, clock, admin):
+    with app.app_context():
+        run_job(ALERT_SCAN)
+    clock.now = NOW + timedelta(minutes=15)
+    killed = killed_mid_run(app, "alerts_scan", clock.now)
+    body = client.get("/readyz").get_json()["scheduler"]
+    assert (body["status"], body["last_outcome"]) == ("ok", "running")
+    # The process restarts 25 minutes later; the statistics refresh takes the lock first.
+    clock.now = NOW + timedelta(minutes=40)
+    with app.app_context():
+        assert run_job(STATS_REFRESH).outcome == "succeeded"
+    ready = client.get("/readyz")
+    body = ready.get_json()["scheduler"]
+    # The killed run is no success: the last one is 40 minutes old, which is stale.
+    assert ready.status_code == 200
+    assert (body["status"], body["last_outcome"]) == ("stale", "abandoned")
+    assert body["last_success_at"] == NOW.isoformat()
+    assert body["last_run_at"] == (NOW + timedelta(minutes=15)).isoformat()
+    listed = client.get("/api/v1/operations/jobs?outcome=abandoned", headers=admin.headers)
+    assert listed.status_code == 200
+    assert [(i["id"], i["job"]) for i in listed.get_json()["items"]] == [(killed, "alerts_scan")]
