@@ -4,7 +4,9 @@ Jobs run in `flask sywc scheduler`, a process of their own, never inside web wor
 gunicorn forks several workers and each would otherwise raise the same alerts. Several
 scheduler processes may be started (one per host, say); the scheduler lock lets one run
 a job at a time and the others record that they skipped. The audit walk, hours long on a
-large trail, has a lock and a thread of its own, so the scan runs on time beside it.
+large trail, has a lock and a thread of its own, so the scan runs on time beside it. On
+SIGTERM the process starts no more jobs and asks those under way to stop between two
+chunks (sywc.stopping).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +24,7 @@ from types import FrameType
 from typing import Any
 
 import click
+from apscheduler.executors.base import BaseExecutor
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -43,13 +47,15 @@ from sywc.audit.scheduled import verify_audit_job
 from sywc.extensions import db
 from sywc.referrals.scheduled import purge_idempotency_keys_job
 from sywc.stats.scheduled import refresh_stats_job
+from sywc.stopping import Interrupted, Stopping
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Job:
-    """A named job: a function of (now, job_run_id) returning counts for the run record."""
+    """A named job: a function of (now, job_run_id[, stopping]) returning counts for the
+    run record."""
 
     name: str
     func: Callable[..., dict[str, Any]]
@@ -63,6 +69,9 @@ class Job:
     # interval. The cheap ones (the scan, which finds missed visits, and the purge) run
     # on every process's tick; a second run finds nothing more to do.
     once_per_interval: bool = False
+    # A job that works in chunks, each committed on its own, is given `stopping` and ends
+    # between two chunks once it says stop (sywc.stopping). The others run to their end.
+    stoppable: bool = False
 
 
 # "Most of the interval": the processes tick at their own times, so a run of another
@@ -73,7 +82,11 @@ RECENT_SHARE = 0.9
 ALERT_SCAN = Job("alerts_scan", scan_alerts_job)
 IDEMPOTENCY_PURGE = Job("idempotency_purge", purge_idempotency_keys_job)
 STATS_REFRESH = Job(
-    "stats_refresh", refresh_stats_job, interval="STATS_REFRESH_MINUTES", once_per_interval=True
+    "stats_refresh",
+    refresh_stats_job,
+    interval="STATS_REFRESH_MINUTES",
+    once_per_interval=True,
+    stoppable=True,
 )
 AUDIT_VERIFY = Job(
     "audit_verify",
@@ -82,13 +95,21 @@ AUDIT_VERIFY = Job(
     lock="audit_walk",
     executor="audit_walk",
     once_per_interval=True,
+    stoppable=True,
 )
 JOBS: tuple[Job, ...] = (ALERT_SCAN, IDEMPOTENCY_PURGE, STATS_REFRESH, AUDIT_VERIFY)
 
 
-def run_job(job: Job, *, now: datetime | None = None, recent: timedelta | None = None) -> JobRun:
+def run_job(
+    job: Job,
+    *,
+    now: datetime | None = None,
+    recent: timedelta | None = None,
+    stopping: Stopping | None = None,
+) -> JobRun:
     """Run `job` as of `now` under its lock and record the run; skip if locked, or if
-    `recent` is given and a run of the job that started within it succeeded."""
+    `recent` is given and a run of the job that started within it succeeded. A stoppable
+    job ends between two chunks once `stopping()` says so."""
     as_of = now or clock.utcnow()
     with scheduler_lock(job.lock) as held:
         if not held:
@@ -107,18 +128,38 @@ def run_job(job: Job, *, now: datetime | None = None, recent: timedelta | None =
                 reason=f"run {done.id} started within the interval",
             )
         run = start_job_run(job=job.name, as_of=as_of, now=clock.utcnow())
-        try:
-            counts = job.func(now=as_of, job_run_id=run.id)
-        except Exception as error:
-            db.session.rollback()
-            log.exception("job failed", extra={"job": job.name, "job_run_id": run.id})
-            return finish_job_run(
-                run.id, outcome=JobOutcome.FAILED, now=clock.utcnow(), error=type(error).__name__
-            )
-        log.info("job succeeded", extra={"job": job.name, "job_run_id": run.id, "counts": counts})
-        return finish_job_run(
-            run.id, outcome=JobOutcome.SUCCEEDED, now=clock.utcnow(), counts=counts
+        return _execute(job, run_id=run.id, as_of=as_of, stopping=stopping)
+
+
+STOPPED = "stopped between two chunks: the scheduler was stopping"
+
+
+def _execute(job: Job, *, run_id: int, as_of: datetime, stopping: Stopping | None) -> JobRun:
+    """Call the job for its started run and record how the run ended."""
+    given = {"stopping": stopping} if job.stoppable else {}
+    try:
+        counts = job.func(now=as_of, job_run_id=run_id, **given)
+    except Interrupted as stopped:
+        db.session.rollback()
+        log.warning(
+            "job interrupted: the scheduler is stopping",
+            extra={"job": job.name, "job_run_id": run_id, "counts": stopped.counts},
         )
+        return finish_job_run(
+            run_id,
+            outcome=JobOutcome.INTERRUPTED,
+            now=clock.utcnow(),
+            counts=stopped.counts,
+            error=STOPPED,
+        )
+    except Exception as error:
+        db.session.rollback()
+        log.exception("job failed", extra={"job": job.name, "job_run_id": run_id})
+        return finish_job_run(
+            run_id, outcome=JobOutcome.FAILED, now=clock.utcnow(), error=type(error).__name__
+        )
+    log.info("job succeeded", extra={"job": job.name, "job_run_id": run_id, "counts": counts})
+    return finish_job_run(run_id, outcome=JobOutcome.SUCCEEDED, now=clock.utcnow(), counts=counts)
 
 
 def _abandon_unfinished(job: Job) -> None:
@@ -133,11 +174,19 @@ def _abandon_unfinished(job: Job) -> None:
         )
 
 
-def _run_in_app(app: Flask, job: Job) -> None:
+def _run_in_app(app: Flask, job: Job, stopping: Stopping | None = None) -> None:
+    if stopping is not None and stopping():
+        # Queued before the stop: the process is going, so the job waits for the next one.
+        log.info("job not started: the scheduler is stopping", extra={"job": job.name})
+        return
     with app.app_context():
         interval = timedelta(minutes=int(app.config[job.interval]))
         try:
-            run_job(job, recent=interval * RECENT_SHARE if job.once_per_interval else None)
+            run_job(
+                job,
+                recent=interval * RECENT_SHARE if job.once_per_interval else None,
+                stopping=stopping,
+            )
         except Exception:
             # The run could not even be recorded (the database is down, say): log it here,
             # as JSON and naming database errors by their codes, rather than leave it to
@@ -146,19 +195,31 @@ def _run_in_app(app: Flask, job: Job) -> None:
             log.exception("job could not run", extra={"job": job.name})
 
 
-def build_scheduler(app: Flask, *, start_at: datetime | None = None) -> BlockingScheduler:
+def executors_for(jobs: Sequence[Job]) -> dict[str, BaseExecutor]:
+    """Return a thread of its own for each executor the jobs name."""
+    return {job.executor: ThreadPoolExecutor(1) for job in jobs}
+
+
+def build_scheduler(
+    app: Flask,
+    *,
+    start_at: datetime | None = None,
+    stopping: Stopping | None = None,
+    jobs: Sequence[Job] = JOBS,
+    executors: dict[str, BaseExecutor] | None = None,
+) -> BlockingScheduler:
     """Build the scheduler with every job: once at `start_at` (default now), then each interval."""
     scheduler = BlockingScheduler(
         timezone=UTC,
-        executors={job.executor: ThreadPoolExecutor(1) for job in JOBS},
+        executors=executors if executors is not None else executors_for(jobs),
         # After a pause (suspended host, long job) run once, late, rather than many times.
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
-    for job in JOBS:
+    for job in jobs:
         scheduler.add_job(
             _run_in_app,
             "interval",
-            args=(app, job),
+            args=(app, job, stopping),
             id=job.name,
             name=job.name,
             minutes=int(app.config[job.interval]),
@@ -168,25 +229,36 @@ def build_scheduler(app: Flask, *, start_at: datetime | None = None) -> Blocking
     return scheduler
 
 
-def run_scheduler(app: Flask) -> None:
-    """Run the jobs until SIGTERM or SIGINT; a job under way finishes before the exit."""
-    scheduler = build_scheduler(app)
+def run_scheduler(app: Flask, *, jobs: Sequence[Job] = JOBS) -> None:
+    """Run the jobs until SIGTERM or SIGINT, then start no more; a job under way ends at
+    its next chunk if it works in chunks, or else at its end, before this returns."""
+    stop = threading.Event()
+    executors = executors_for(jobs)
+    scheduler = build_scheduler(app, stopping=stop.is_set, jobs=jobs, executors=executors)
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("scheduler stopping", extra={"signal": signal.Signals(signum).name})
+        stop.set()
         with suppress(SchedulerNotRunningError):
             scheduler.shutdown(wait=False)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    log.info(
-        "scheduler started",
-        extra={
-            "jobs": [job.name for job in JOBS],
-            "interval_minutes": {job.name: app.config[job.interval] for job in JOBS},
-        },
-    )
-    scheduler.start()
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        log.info(
+            "scheduler started",
+            extra={
+                "jobs": [job.name for job in jobs],
+                "interval_minutes": {job.name: app.config[job.interval] for job in jobs},
+            },
+        )
+        scheduler.start()
+        # The signal handler must not wait: it interrupts this thread, which may hold a
+        # lock a job needs (a log handler's). The runs under way end here instead.
+        for executor in executors.values():
+            executor.shutdown(wait=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     log.info("scheduler stopped")
 
 

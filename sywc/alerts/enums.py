@@ -38,5 +38,7 @@ class JobOutcome(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     SKIPPED = "skipped"
+    # Stopped between two chunks because the scheduler was stopping (sywc.stopping).
+    INTERRUPTED = "interrupted"
     # Left `running` by a process that died mid-run, found by the next holder of its lock.
     ABANDONED = "abandoned"

@@ -8,22 +8,30 @@ from typing import Any
 
 from sywc.audit import verification
 from sywc.audit.service import SYSTEM
+from sywc.stopping import Interrupted, Stopping
 
 log = logging.getLogger(__name__)
 
 
-def verify_audit_job(*, now: datetime, job_run_id: int | None = None) -> dict[str, Any]:
-    """Walk the whole trail, record the walk as a checkpoint, and return what it found."""
-    result = verification.verify_and_record(limit=None, actor=SYSTEM, now=now)
+def verify_audit_job(
+    *, now: datetime, job_run_id: int | None = None, stopping: Stopping | None = None
+) -> dict[str, Any]:
+    """Walk the whole trail, record the walk as a checkpoint, and return what it found;
+    raise Interrupted, having recorded how far it went, if stopped before the end."""
+    result = verification.verify_and_record(limit=None, actor=SYSTEM, now=now, stopping=stopping)
     walk = result.walk
     if not walk.ok:
         log.error(
             "audit chain broken",
             extra={"first_broken_id": walk.first_broken_id, "reason": walk.reason},
         )
-    return {
+    counts = {
         "ok": walk.ok,
         "checked": walk.checked,
         "through_id": walk.through_id,
         "first_broken_id": walk.first_broken_id,
     }
+    if not walk.complete:
+        # Unbounded, a walk ends before the newest event only when asked to stop.
+        raise Interrupted(counts)
+    return counts

@@ -15,7 +15,9 @@ checkpoint's event still has the hash that was found good and content matching i
 walks at most that many events on; the next request carries on from where it stopped.
 Its answer names the checkpoint it started from and the latest whole walk, and is not
 ok while that walk's break stands: a change to an event behind the checkpoint is found
-by the next whole walk.
+by the next whole walk. A whole walk asked to stop (its scheduler is stopping) ends
+between two chunks and is recorded incomplete: a checkpoint as far as it went, never a
+whole walk; the next whole walk starts from the first event again.
 """
 
 from __future__ import annotations
@@ -32,10 +34,13 @@ from sywc import clock
 from sywc.audit.models import AuditEvent, AuditEventRecord
 from sywc.audit.service import GENESIS_HASH, Actor, event_hash, linked_ids, record
 from sywc.extensions import db
+from sywc.stopping import Stopping
 
 VERIFIED = "audit_verified"
 WHOLE = "whole"
 SINCE_CHECKPOINT = "since_checkpoint"
+# Events per chunk: a whole walk commits, and may stop, between two.
+CHUNK = 2000
 
 _EVENTS = AuditEvent.__table__
 _LINKS = AuditEventRecord.__table__.c
@@ -125,7 +130,7 @@ class Verification:
 
 
 def _chunks(
-    session: Session, *, after: int = 0, limit: int | None = None, batch: int = 2000
+    session: Session, *, after: int = 0, limit: int | None = None, batch: int = CHUNK
 ) -> Iterator[Sequence[sa.Row[Any]]]:
     """Yield the events after `after` in order, at most `limit` of them, `batch` at a
     time, as rows: the walk needs the values only, and building an ORM object for each
@@ -178,12 +183,15 @@ def walk(
     start: RecordedWalk | None = None,
     limit: int | None = None,
     commit_each_chunk: bool = False,
+    stopping: Stopping | None = None,
 ) -> Walk:
     """Walk the trail from its first event, or on from the checkpoint `start`, checking
     at most `limit` events (None: every one); report the first broken link, if any.
 
     `commit_each_chunk` ends the session's transaction after each chunk, so that a walk
     of hours holds no transaction open (nor, on SQLite, the write lock) in between.
+    Once `stopping()` says so, the walk ends after its chunk, incomplete unless that
+    chunk held the newest event.
     """
     target = session or db.session()
     after, prev = 0, GENESIS_HASH
@@ -206,7 +214,8 @@ def walk(
         if event_hash(anchor._asdict()) != anchor.hash:
             return broken(after, "event content does not match its hash")
         good = (after, prev)
-    for chunk in _chunks(target, after=after, limit=limit):
+    stopped = False
+    for chunk in _chunks(target, after=after, limit=limit, batch=CHUNK):
         links = _links_between(target, chunk[0].id, chunk[-1].id)
         for row in chunk:
             if row.id != expected_id:
@@ -223,7 +232,11 @@ def walk(
             good = (row.id, row.hash)
         if commit_each_chunk:
             target.commit()
-    complete = limit is None or checked < limit or not _any_after(target, expected_id - 1)
+        if stopping is not None and stopping():
+            stopped = True
+            break
+    cut_short = stopped or (limit is not None and checked >= limit)
+    complete = not cut_short or not _any_after(target, expected_id - 1)
     if complete:
         stray = _stray_link(target, after=expected_id - 1)
         if stray is not None:
@@ -272,13 +285,17 @@ def _newest_id(session: Session) -> int:
 
 
 def verify_and_record(
-    *, limit: int | None, actor: Actor | None = None, now: datetime | None = None
+    *,
+    limit: int | None,
+    actor: Actor | None = None,
+    now: datetime | None = None,
+    stopping: Stopping | None = None,
 ) -> Verification:
     """Verify the chain and record the walk as an `audit_verified` event (commits).
 
     With a `limit`, a trail of more events than that is walked on from the latest
     checkpoint, at most `limit` events; without one (the scheduler, the command), the
-    whole trail is walked, a transaction per chunk.
+    whole trail is walked, a transaction per chunk, until `stopping()` says stop.
     """
     session = db.session()
     bounded = limit is not None and _newest_id(session) > limit
@@ -288,6 +305,7 @@ def verify_and_record(
         start=start,
         limit=limit if bounded else None,
         commit_each_chunk=limit is None,
+        stopping=stopping,
     )
     at = now or clock.utcnow()
     whole = (

@@ -31,6 +31,7 @@ from sywc.extensions import db
 from sywc.stats.models import StatsRollup
 from sywc.stats.period import Period, resolve_period
 from sywc.stats.scope import Scope
+from sywc.stopping import Stopping
 
 log = logging.getLogger(__name__)
 
@@ -232,13 +233,19 @@ def standard_keys(today: date) -> list[RollupKey]:
 
 
 def refresh(
-    *, now: datetime, today: date, keep: timedelta, config: Mapping[str, Any]
+    *,
+    now: datetime,
+    today: date,
+    keep: timedelta,
+    config: Mapping[str, Any],
+    stopping: Stopping | None = None,
 ) -> dict[str, Any]:
     """Recount every rollup wanted since `now - keep`, and the standard ones; forget the rest.
 
     Each rollup is counted on one snapshot of the data and committed on its own, so a
     long refresh never holds back requests, and a failure keeps the rollups already
-    recounted (the run is recorded as failed and the next one starts over).
+    recounted (the run is recorded as failed and the next one starts over). Once
+    `stopping()` says so, the refresh ends between two rollups: `left` counts the rest.
     """
     from sywc.stats.reports import COUNTERS
     from sywc.stats.reports.base import Context
@@ -254,21 +261,24 @@ def refresh(
         for row in db.session.execute(sa.select(*KEY_COLUMNS).order_by(StatsRollup.id))
     ]
     db.session.rollback()
-    keys = list(dict.fromkeys([*standard_keys(today), *wanted]))
+    keys = [k for k in dict.fromkeys([*standard_keys(today), *wanted]) if k.kind in COUNTERS]
     started = time.perf_counter()
     refreshed = 0
     for key in keys:
-        if key.kind not in COUNTERS:
-            continue
+        if refreshed and stopping is not None and stopping():
+            break
         consistent_snapshot()
         tally = COUNTERS[key.kind](Context(key.scope(), key.period(), today, config))
         db.session.rollback()
         store(key, tally, computed_at=now, computed_on=today)
         db.session.commit()
         refreshed += 1
-    seconds = round(time.perf_counter() - started, 3)
-    log.info("statistics rollups refreshed", extra={"refreshed": refreshed, "seconds": seconds})
-    return {"refreshed": refreshed, "dropped": dropped, "seconds": seconds}
+    seconds, left = round(time.perf_counter() - started, 3), len(keys) - refreshed
+    log.info(
+        "statistics rollups refreshed",
+        extra={"refreshed": refreshed, "left": left, "seconds": seconds},
+    )
+    return {"refreshed": refreshed, "dropped": dropped, "left": left, "seconds": seconds}
 
 
 def consistent_snapshot() -> None:

@@ -1,0 +1,197 @@
+"""Stopping the scheduler: long jobs end between two chunks and say how far they got."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from sywc.alerts.models import JobRun
+from sywc.audit import service as audit
+from sywc.audit import verification
+from sywc.audit.models import AuditEvent
+from sywc.extensions import db
+from sywc.logs import JsonFormatter
+from sywc.scheduler import (
+    ALERT_SCAN,
+    AUDIT_VERIFY,
+    STATS_REFRESH,
+    Job,
+    _run_in_app,
+    run_job,
+    run_scheduler,
+)
+from sywc.stats.models import StatsRollup
+from sywc.stopping import Interrupted
+from tests import factories
+
+NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+STOPPED = "stopped between two chunks: the scheduler was stopping"
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    monkeypatch.setattr("sywc.clock.utcnow", lambda: NOW)
+
+
+@pytest.fixture
+def scheduler_log(caplog):
+    logger = logging.getLogger("sywc.scheduler")
+    logger.addHandler(caplog.handler)
+    caplog.set_level(logging.INFO, logger="sywc.scheduler")
+    yield caplog
+    logger.removeHandler(caplog.handler)
+
+
+def logged(caplog, prefix: str) -> list[logging.LogRecord]:
+    """The records whose message starts with `prefix`, each once, in order."""
+    found = [r for r in caplog.records if r.getMessage().startswith(prefix)]
+    return list({id(r): r for r in found}.values())
+
+
+def stop_after(checks: int):
+    """A `stopping` that says go `checks` times, then stop."""
+    answers = iter([False] * checks)
+    return lambda: next(answers, True)
+
+
+def append_events(app, n: int) -> int:
+    """Append `n` events to the trail; return the newest id."""
+    with app.app_context():
+        for i in range(n):
+            audit.record("verification_probe", details={"i": i}, actor=audit.SYSTEM)
+            db.session.commit()
+        return db.session.scalar(sa.select(sa.func.max(AuditEvent.id)))
+
+
+def recorded_walks(app) -> list[dict]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(AuditEvent.details)
+                .where(AuditEvent.action == "audit_verified")
+                .order_by(AuditEvent.id)
+            )
+        )
+
+
+def job_runs(app) -> list[JobRun]:
+    with app.app_context():
+        rows = list(db.session.scalars(sa.select(JobRun).order_by(JobRun.id)))
+        db.session.expunge_all()
+        return rows
+
+
+def test_a_stopped_audit_walk_records_how_far_it_went_and_the_next_starts_over(
+    app, clock, monkeypatch, scheduler_log
+):
+    monkeypatch.setattr(verification, "CHUNK", 3)
+    newest = append_events(app, 8)
+    with app.app_context():
+        run = run_job(AUDIT_VERIFY, stopping=stop_after(1))
+    # Two chunks of three, then the stop: events 7 and 8 were not walked.
+    assert (run.outcome, run.error, run.finished_at) == ("interrupted", STOPPED, NOW)
+    assert run.counts == {"ok": True, "checked": 6, "through_id": 6, "first_broken_id": None}
+    (walk,) = recorded_walks(app)
+    assert (walk["scope"], walk["complete"], walk["through_id"]) == ("whole", False, 6)
+    with app.app_context():
+        # A checkpoint for the requests' bounded walks, but no whole walk.
+        assert verification.latest_checkpoint(db.session()).through_id == 6
+        assert verification.last_whole_walk(db.session()) is None
+        # No success within the interval: the next tick walks again, from the first event.
+        again = run_job(AUDIT_VERIFY, recent=timedelta(days=1))
+    assert again.outcome == "succeeded"
+    assert (again.counts["checked"], again.counts["through_id"]) == (newest + 1, newest + 1)
+    (record,) = logged(scheduler_log, "job interrupted")
+    assert (record.job, record.job_run_id, record.levelname) == ("audit_verify", run.id, "WARNING")
+    line = json.loads(JsonFormatter().format(record))
+    assert set(line) == {"time", "level", "logger", "message", "job", "job_run_id", "counts"}
+
+
+def test_a_walk_stopped_on_its_last_chunk_is_whole(app, clock, monkeypatch):
+    monkeypatch.setattr(verification, "CHUNK", 3)
+    newest = append_events(app, 3)
+    with app.app_context():
+        run = run_job(AUDIT_VERIFY, stopping=lambda: True)
+    assert (run.outcome, run.counts["through_id"]) == ("succeeded", newest)
+    (walk,) = recorded_walks(app)
+    assert (walk["scope"], walk["complete"]) == ("whole", True)
+
+
+def test_a_stopped_statistics_refresh_keeps_the_rollups_it_recounted(app, clock):
+    with app.app_context():
+        run = run_job(STATS_REFRESH, stopping=stop_after(2))
+        kept = db.session.scalar(sa.select(sa.func.count()).select_from(StatsRollup))
+    assert (run.outcome, run.error) == ("interrupted", STOPPED)
+    assert (run.counts["refreshed"], run.counts["left"], kept) == (3, 7, 3)
+    with app.app_context():
+        again = run_job(STATS_REFRESH)
+    assert (again.outcome, again.counts["refreshed"], again.counts["left"]) == (
+        "succeeded",
+        10,
+        0,
+    )
+
+
+def test_the_scan_is_one_transaction_and_runs_to_its_end(app, clock):
+    with app.app_context():
+        factories.youth(next_visit_due=NOW.date() - timedelta(days=2))
+        db.session.commit()
+        run = run_job(ALERT_SCAN, stopping=lambda: True)
+    assert (run.outcome, run.counts["opened"]["missed_visit"]) == ("succeeded", 1)
+
+
+def test_a_job_queued_when_the_stop_came_is_not_started(app, clock, scheduler_log):
+    _run_in_app(app, ALERT_SCAN, lambda: True)
+    assert job_runs(app) == []
+    (record,) = logged(scheduler_log, "job not started")
+    assert record.job == "alerts_scan"
+
+
+def test_sigterm_stops_the_scheduler_after_the_chunk_under_way(app, scheduler_log):
+    """The process's own loop, in this process: SIGTERM sets the stop, a job working in
+    chunks ends after the one under way, its run is recorded, and the loop returns."""
+    started, ended, give_up = threading.Event(), threading.Event(), threading.Event()
+    chunks: list[int] = []
+
+    def long_job(*, now, job_run_id, stopping):
+        started.set()
+        try:
+            while not stopping():
+                chunks.append(len(chunks) + 1)
+                if give_up.wait(0.01):  # a chunk's work
+                    return {"chunks": len(chunks)}
+            raise Interrupted({"chunks": len(chunks)})
+        finally:
+            ended.set()
+
+    def terminate():
+        # Bounded only so that a stop that never comes fails the test, not hangs it.
+        started.wait(timeout=60)
+        os.kill(os.getpid(), signal.SIGTERM)
+        if not ended.wait(timeout=60):
+            give_up.set()
+
+    before = signal.getsignal(signal.SIGTERM)
+    killer = threading.Thread(target=terminate)
+    killer.start()
+    run_scheduler(app, jobs=(Job("long_job", long_job, stoppable=True),))
+    killer.join()
+    (run,) = job_runs(app)
+    assert (run.job, run.outcome, run.error) == ("long_job", "interrupted", STOPPED)
+    assert run.counts == {"chunks": len(chunks)}
+    messages = [r.getMessage() for r in logged(scheduler_log, "")]
+    assert messages == [
+        "scheduler started",
+        "scheduler stopping",
+        "job interrupted: the scheduler is stopping",
+        "scheduler stopped",
+    ]
+    # The process's handlers are put back as they were.
+    assert signal.getsignal(signal.SIGTERM) is before
