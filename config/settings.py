@@ -141,6 +141,8 @@ class Settings:
             # a request walks at most (some 4 s), on from the latest checkpoint past that.
             "AUDIT_VERIFY_MINUTES": _int("AUDIT_VERIFY_MINUTES", 1440),
             "AUDIT_VERIFY_LIVE_LIMIT": max(_int("AUDIT_VERIFY_LIVE_LIMIT", 100_000), 1),
+            # The record of scheduler runs: how long a run is kept (sywc.alerts.jobs).
+            "JOB_RUNS_KEEP_DAYS": max(_int("JOB_RUNS_KEEP_DAYS", 90), 1),
             # SYWC_TIMEZONE is the name the referral clock first read it by.
             "BUSINESS_TIMEZONE": _env("BUSINESS_TIMEZONE")
             or _env("SYWC_TIMEZONE", DEFAULT_BUSINESS_TIMEZONE),

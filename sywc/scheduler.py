@@ -42,7 +42,7 @@ from sywc.alerts.jobs import (
 )
 from sywc.alerts.locks import scheduler_lock
 from sywc.alerts.models import JobRun
-from sywc.alerts.scheduled import scan_alerts_job
+from sywc.alerts.scheduled import purge_job_runs_job, scan_alerts_job
 from sywc.audit.scheduled import verify_audit_job
 from sywc.extensions import db
 from sywc.referrals.scheduled import purge_idempotency_keys_job
@@ -66,7 +66,7 @@ class Job:
     executor: str = "default"
     # A costly job runs once per interval across every scheduler process: a standby, or
     # a restarted process, skips it while another run started within most of the
-    # interval. The cheap ones (the scan, which finds missed visits, and the purge) run
+    # interval. The cheap ones (the scan, which finds missed visits, and the purges) run
     # on every process's tick; a second run finds nothing more to do.
     once_per_interval: bool = False
     # A job that works in chunks, each committed on its own, is given `stopping` and ends
@@ -81,6 +81,7 @@ RECENT_SHARE = 0.9
 
 ALERT_SCAN = Job("alerts_scan", scan_alerts_job)
 IDEMPOTENCY_PURGE = Job("idempotency_purge", purge_idempotency_keys_job)
+JOB_RUNS_PURGE = Job("job_runs_purge", purge_job_runs_job, stoppable=True)
 STATS_REFRESH = Job(
     "stats_refresh",
     refresh_stats_job,
@@ -97,7 +98,13 @@ AUDIT_VERIFY = Job(
     once_per_interval=True,
     stoppable=True,
 )
-JOBS: tuple[Job, ...] = (ALERT_SCAN, IDEMPOTENCY_PURGE, STATS_REFRESH, AUDIT_VERIFY)
+JOBS: tuple[Job, ...] = (
+    ALERT_SCAN,
+    IDEMPOTENCY_PURGE,
+    JOB_RUNS_PURGE,
+    STATS_REFRESH,
+    AUDIT_VERIFY,
+)
 
 
 def run_job(
@@ -265,7 +272,7 @@ def run_scheduler(app: Flask, *, jobs: Sequence[Job] = JOBS) -> None:
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """Run the scheduled jobs (scan, key purge, statistics, audit walk) until stopped."""
+    """Run the scheduled jobs (scan, purges, statistics, audit walk) until stopped."""
     run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
 
 

@@ -271,6 +271,7 @@ def test_the_scheduler_runs_every_job_at_start_then_each_interval(app):
     assert intervals == {
         "alerts_scan": timedelta(minutes=5),
         "idempotency_purge": timedelta(minutes=5),
+        "job_runs_purge": timedelta(minutes=5),
         "stats_refresh": timedelta(minutes=45),
         "audit_verify": timedelta(days=1),
     }
@@ -279,6 +280,7 @@ def test_the_scheduler_runs_every_job_at_start_then_each_interval(app):
     assert {job.id: job.executor for job in jobs} == {
         "alerts_scan": "default",
         "idempotency_purge": "default",
+        "job_runs_purge": "default",
         "stats_refresh": "default",
         "audit_verify": "audit_walk",
     }

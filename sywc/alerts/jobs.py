@@ -1,4 +1,4 @@
-"""The record of scheduler runs (`job_runs`): started, finished, skipped, listed."""
+"""The record of scheduler runs (`job_runs`): started, finished, skipped, listed, purged."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from sywc.alerts.enums import JobOutcome
-from sywc.alerts.models import JobRun
+from sywc.alerts.models import AlertEvent, JobRun
 from sywc.extensions import db
 from sywc.http import Page, paginate
+from sywc.stopping import Stopping
 
 ERROR_LENGTH = 500
 
@@ -105,3 +106,61 @@ def list_job_runs(*, filters: dict[str, Any], page: int, limit: int) -> Page:
     result = paginate(db.session, stmt, page=page, limit=limit)
     db.session.commit()
     return result
+
+
+# Runs deleted per statement and transaction: a purge never holds many rows locked.
+PURGE_BATCH = 500
+
+
+def purge_job_runs(*, before: datetime, stopping: Stopping | None = None) -> tuple[int, bool]:
+    """Delete the runs started before `before`, PURGE_BATCH at a time, each batch
+    committed; return how many went and whether none is left (False when `stopping()`
+    said stop between two batches).
+
+    Kept whatever their age: the latest run and the latest success of each job, which
+    /readyz and the once-per-interval jobs read; a run still running, which its process
+    will finish; and a run that an alert's history names (the scan that opened,
+    escalated or resolved it).
+    """
+    named = sa.exists().where(AlertEvent.job_run_id == JobRun.id)
+    batch = (
+        sa.select(JobRun.id)
+        .where(
+            JobRun.started_at < before,
+            JobRun.outcome != JobOutcome.RUNNING,
+            JobRun.id.not_in(_latest_runs()),
+            ~named,
+        )
+        .order_by(JobRun.id)
+        .limit(PURGE_BATCH)
+    )
+    purged = 0
+    while True:
+        ids = list(db.session.scalars(batch))
+        if ids:
+            db.session.execute(
+                sa.delete(JobRun)
+                .where(JobRun.id.in_(ids))
+                .execution_options(synchronize_session=False)
+            )
+        db.session.commit()
+        purged += len(ids)
+        if len(ids) < PURGE_BATCH:
+            return purged, True
+        if stopping is not None and stopping():
+            return purged, False
+
+
+def _latest_runs() -> list[int]:
+    """Return the ids of each job's latest run and latest success, as `last_run` finds them."""
+    kept: set[int] = set()
+    for outcome in (None, JobOutcome.SUCCEEDED):
+        rank = sa.func.row_number().over(
+            partition_by=JobRun.job, order_by=(JobRun.started_at.desc(), JobRun.id.desc())
+        )
+        ranked = sa.select(JobRun.id, rank.label("rank"))
+        if outcome is not None:
+            ranked = ranked.where(JobRun.outcome == outcome)
+        latest = ranked.subquery()
+        kept.update(db.session.scalars(sa.select(latest.c.id).where(latest.c.rank == 1)))
+    return sorted(kept)

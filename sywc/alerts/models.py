@@ -59,7 +59,7 @@ class AlertEvent(db.Model):
     alert_id: Mapped[int] = mapped_column(sa.ForeignKey("alerts.id"), index=True)
     event: Mapped[str] = mapped_column(sa.String(16))
     at: Mapped[datetime]
-    job_run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("job_runs.id"))
+    job_run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("job_runs.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
