@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -175,11 +176,92 @@ def test_cli_scan_refuses_a_malformed_date(runner):
     assert result.exit_code == 2
 
 
-def test_cli_scan_exits_non_zero_when_another_scheduler_runs(app, runner):
+class LockTime:
+    """The lock's clock: a sleep moves it on at once, then does `on_sleep`."""
+
+    def __init__(self, on_sleep=lambda: None) -> None:
+        self.now, self.sleeps, self.on_sleep = 1000.0, [], on_sleep
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        self.on_sleep()
+
+
+@pytest.fixture
+def locks_log(caplog):
+    logger = logging.getLogger("sywc.alerts.locks")
+    logger.addHandler(caplog.handler)
+    caplog.set_level(logging.INFO, logger="sywc.alerts.locks")
+    yield caplog
+    logger.removeHandler(caplog.handler)
+
+
+def test_cli_scan_waits_for_the_job_under_way_then_runs(app, runner, overdue, monkeypatch):
+    other_process = ExitStack()
+    with app.app_context():
+        assert other_process.enter_context(scheduler_lock())
+    # The job under way ends during the scan's first wait.
+    lock_time = LockTime(on_sleep=other_process.close)
+    monkeypatch.setattr("sywc.alerts.locks.time", lock_time)
+    result = runner.invoke(args=["sywc", "scan", "--wait", "30"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    body = json.loads(result.stdout)
+    assert (body["outcome"], body["opened"]["missed_visit"]) == ("succeeded", 1)
+    assert lock_time.sleeps == [1.0]
+    assert [(r.job, r.outcome) for r in runs(app)] == [("alerts_scan", "succeeded")]
+
+
+def test_cli_scan_waits_five_minutes_at_most_then_says_it_could_not_run(
+    app, runner, overdue, monkeypatch, locks_log
+):
+    lock_time = LockTime()
+    monkeypatch.setattr("sywc.alerts.locks.time", lock_time)
     with app.app_context(), scheduler_lock():
         result = runner.invoke(args=["sywc", "scan"])
     assert result.exit_code == 1
-    assert json.loads(result.output)["outcome"] == "skipped"
+    assert json.loads(result.stdout)["outcome"] == "skipped"
+    assert result.stderr == (
+        "scan not run: another scheduler process holds the lock (a scan or a statistics "
+        "refresh under way), after a wait of 300 s; run it again later, or with a longer "
+        "--wait\n"
+    )
+    # Tried at once, then every second for the five minutes.
+    assert (len(lock_time.sleeps), sum(lock_time.sleeps)) == (300, 300)
+    (run,) = runs(app)
+    assert (run.outcome, run.error) == (
+        "skipped",
+        "another scheduler process holds the lock, after a wait of 300 s",
+    )
+    assert count(app, Alert) == 0
+    waiting = {r for r in locks_log.records if r.getMessage() == "waiting for the lock"}
+    (record,) = waiting
+    assert (record.lock, record.wait_seconds) == ("scheduler", 300)
+
+
+def test_cli_scan_without_a_wait_tries_once(app, runner, monkeypatch):
+    lock_time = LockTime()
+    monkeypatch.setattr("sywc.alerts.locks.time", lock_time)
+    with app.app_context(), scheduler_lock():
+        result = runner.invoke(args=["sywc", "scan", "--wait", "0"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["outcome"] == "skipped"
+    assert result.stderr.startswith("scan not run: another scheduler process holds the lock")
+    assert lock_time.sleeps == []
+    assert runner.invoke(args=["sywc", "scan", "--wait", "-1"]).exit_code == 2
+
+
+def test_the_scheduler_never_waits_for_a_lock(app, monkeypatch):
+    lock_time = LockTime()
+    monkeypatch.setattr("sywc.alerts.locks.time", lock_time)
+    with app.app_context(), scheduler_lock():
+        _run_in_app(app, ALERT_SCAN)
+    assert lock_time.sleeps == []
+    assert [r.outcome for r in runs(app)] == ["skipped"]
 
 
 def test_readyz_reports_the_last_successful_run_and_when_it_is_stale(app, client, clock):

@@ -8,12 +8,17 @@ PostgreSQL: a session-level advisory lock on a dedicated connection, held for th
 if the process dies the server drops the connection and the lock with it. SQLite (one
 host by nature): an exclusive `flock` on a file beside the database file, released by
 the kernel when the process exits, so a crash never leaves a stale lock behind.
+
+The scheduler only tries a lock: another process holding it runs the job meanwhile. A
+run by hand may wait, trying again every POLL_SECONDS, for the run under way to end.
 """
 
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,31 +29,55 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sywc.extensions import db
 
+log = logging.getLogger(__name__)
+
 # Any constants work (distinct from the audit chain's); every scheduler process of one
 # database competes for each.
 SCHEDULER_LOCK = 0x5957_4353_4348  # "SYWCSCH"
 LOCK_KEYS = {"scheduler": SCHEDULER_LOCK, "audit_walk": 0x5957_4357_4C4B}  # "SYWCWLK"
+POLL_SECONDS = 1.0
 
 
 @contextmanager
-def scheduler_lock(name: str = "scheduler") -> Iterator[bool]:
-    """Try to take the lock `name` for the block; yield whether this process holds it."""
+def scheduler_lock(name: str = "scheduler", *, wait: float = 0) -> Iterator[bool]:
+    """Try to take the lock `name` for the block, for up to `wait` seconds; yield whether
+    this process holds it."""
     engine = db.engine
     if engine.dialect.name == "postgresql":
-        with _advisory_lock(engine, LOCK_KEYS[name]) as held:
+        with _advisory_lock(engine, LOCK_KEYS[name], name=name, wait=wait) as held:
             yield held
     else:
-        with _file_lock(lock_file(engine, name)) as held:
+        with _file_lock(lock_file(engine, name), name=name, wait=wait) as held:
             yield held
+
+
+def _retried(attempt: Callable[[], bool], *, name: str, wait: float) -> bool:
+    """Call `attempt` until it takes the lock or `wait` seconds have passed; return
+    whether it took it."""
+    deadline = time.monotonic() + wait
+    if attempt():
+        return True
+    if wait > 0:
+        log.info("waiting for the lock", extra={"lock": name, "wait_seconds": wait})
+    while (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(POLL_SECONDS, left))
+        if attempt():
+            return True
+    return False
 
 
 @contextmanager
-def _advisory_lock(engine: Engine, key: int) -> Iterator[bool]:
+def _advisory_lock(engine: Engine, key: int, *, name: str, wait: float) -> Iterator[bool]:
     connection = engine.connect()
     held = False
-    try:
-        held = bool(connection.scalar(sa.select(sa.func.pg_try_advisory_lock(key))))
+
+    def attempt() -> bool:
+        taken = bool(connection.scalar(sa.select(sa.func.pg_try_advisory_lock(key))))
         connection.commit()
+        return taken
+
+    try:
+        held = _retried(attempt, name=name, wait=wait)
         yield held
     finally:
         try:
@@ -74,12 +103,18 @@ def lock_file(engine: Engine, name: str = "scheduler") -> Path:
 
 
 @contextmanager
-def _file_lock(path: Path) -> Iterator[bool]:
+def _file_lock(path: Path, *, name: str, wait: float) -> Iterator[bool]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+
+        def attempt() -> bool:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            return True
+
+        if not _retried(attempt, name=name, wait=wait):
             yield False
             return
         try:
