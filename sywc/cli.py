@@ -12,13 +12,15 @@ from flask.cli import AppGroup
 
 from config.reference import BOROUGH_CODES
 from sywc import clock
+from sywc.alerts.commands import scan_command
 from sywc.audit import service as audit
 from sywc.audit import verification
 from sywc.demo.commands import demo_data_command
 from sywc.errors import SywcError
 from sywc.partners.commands import create_partner_command
 from sywc.permissions import USER_ROLES
-from sywc.scheduler import scan_command, scheduler_command, stats_refresh_command
+from sywc.scheduler import scheduler_command
+from sywc.stats.commands import stats_refresh_command
 from sywc.users.service import create_user, deactivate_user
 
 sywc_cli = AppGroup("sywc", help="sywc operations.")
