@@ -8,6 +8,7 @@ then gives every test a fresh copy (SQLite) or freshly emptied tables (PostgreSQ
 from __future__ import annotations
 
 import io
+import logging
 import os
 import shutil
 import threading
@@ -158,6 +159,16 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> Any:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def scheduler_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """The scheduler's log records: the service's loggers do not propagate to the root."""
+    logger = logging.getLogger("sywc.scheduler")
+    logger.addHandler(caplog.handler)
+    caplog.set_level(logging.INFO, logger="sywc.scheduler")
+    yield caplog
+    logger.removeHandler(caplog.handler)
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from sywc.extensions import db
 from sywc.logs import JsonFormatter
 from sywc.scheduler import ALERT_SCAN, AUDIT_VERIFY, JOB_RUNS_PURGE, STATS_REFRESH, run_job
 from tests import factories
+from tests.logcapture import logged
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 
@@ -31,21 +31,6 @@ def clock(monkeypatch):
     frozen = Clock()
     monkeypatch.setattr("sywc.clock.utcnow", frozen)
     return frozen
-
-
-@pytest.fixture
-def scheduler_log(caplog):
-    logger = logging.getLogger("sywc.scheduler")
-    logger.addHandler(caplog.handler)
-    caplog.set_level(logging.INFO, logger="sywc.scheduler")
-    yield caplog
-    logger.removeHandler(caplog.handler)
-
-
-def logged(caplog, prefix: str) -> list[logging.LogRecord]:
-    """The records whose message starts with `prefix`, each once, in order."""
-    found = [r for r in caplog.records if r.getMessage().startswith(prefix)]
-    return list({id(r): r for r in found}.values())
 
 
 def recorded(app, job: str, started_at: datetime, outcome: str) -> int:

@@ -67,15 +67,6 @@ def overdue(app):
     return youth_id
 
 
-@pytest.fixture
-def scheduler_log(caplog):
-    logger = logging.getLogger("sywc.scheduler")
-    logger.addHandler(caplog.handler)
-    caplog.set_level(logging.INFO, logger="sywc.scheduler")
-    yield caplog
-    logger.removeHandler(caplog.handler)
-
-
 def runs(app):
     with app.app_context():
         rows = list(db.session.scalars(sa.select(JobRun).order_by(JobRun.id)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 import threading
@@ -30,6 +29,7 @@ from sywc.scheduler import (
 from sywc.stats.models import StatsRollup
 from sywc.stopping import Interrupted
 from tests import factories
+from tests.logcapture import logged
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 STOPPED = "stopped between two chunks: the scheduler was stopping"
@@ -38,21 +38,6 @@ STOPPED = "stopped between two chunks: the scheduler was stopping"
 @pytest.fixture
 def clock(monkeypatch):
     monkeypatch.setattr("sywc.clock.utcnow", lambda: NOW)
-
-
-@pytest.fixture
-def scheduler_log(caplog):
-    logger = logging.getLogger("sywc.scheduler")
-    logger.addHandler(caplog.handler)
-    caplog.set_level(logging.INFO, logger="sywc.scheduler")
-    yield caplog
-    logger.removeHandler(caplog.handler)
-
-
-def logged(caplog, prefix: str) -> list[logging.LogRecord]:
-    """The records whose message starts with `prefix`, each once, in order."""
-    found = [r for r in caplog.records if r.getMessage().startswith(prefix)]
-    return list({id(r): r for r in found}.values())
 
 
 def stop_after(checks: int):
