@@ -246,6 +246,43 @@ def test_cli_scan_without_a_wait_tries_once(app, runner, monkeypatch):
     assert runner.invoke(args=["sywc", "scan", "--wait", "-1"]).exit_code == 2
 
 
+def test_cli_stats_refresh_waits_for_the_job_under_way_then_runs(app, runner, monkeypatch):
+    other_process = ExitStack()
+    with app.app_context():
+        assert other_process.enter_context(scheduler_lock())
+    lock_time = LockTime(on_sleep=other_process.close)
+    monkeypatch.setattr("sywc.alerts.locks.time", lock_time)
+    result = runner.invoke(args=["sywc", "stats-refresh", "--wait", "30"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert json.loads(result.stdout)["outcome"] == "succeeded"
+    assert lock_time.sleeps == [1.0]
+    assert [(r.job, r.outcome) for r in runs(app)] == [("stats_refresh", "succeeded")]
+
+
+def test_cli_stats_refresh_gives_up_after_its_wait_and_says_so(app, runner, monkeypatch):
+    lock_time = LockTime()
+    monkeypatch.setattr("sywc.alerts.locks.time", lock_time)
+    with app.app_context(), scheduler_lock():
+        result = runner.invoke(args=["sywc", "stats-refresh", "--wait", "5"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["outcome"] == "skipped"
+    assert result.stderr == (
+        "statistics refresh not run: another scheduler process holds the lock (a scan or a "
+        "statistics refresh under way), after a wait of 5 s; run it again later, or with a "
+        "longer --wait\n"
+    )
+    assert (len(lock_time.sleeps), sum(lock_time.sleeps)) == (5, 5)
+    (run,) = runs(app)
+    assert (run.job, run.outcome, run.error) == (
+        "stats_refresh",
+        "skipped",
+        "another scheduler process holds the lock, after a wait of 5 s",
+    )
+    with app.app_context():
+        assert db.session.scalar(sa.text("SELECT count(*) FROM stats_rollups")) == 0
+
+
 def test_the_scheduler_never_waits_for_a_lock(app, monkeypatch):
     lock_time = LockTime()
     monkeypatch.setattr("sywc.alerts.locks.time", lock_time)

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime
 
 import click
 from flask.cli import with_appcontext
 
-from sywc import clock
-from sywc.alerts.enums import JobOutcome
+from sywc import clock, handrun
 from sywc.scheduler import ALERT_SCAN, run_job
-
-# A run by hand waits this long for the scheduler's job under way: the longest, the
-# statistics refresh, took 107 s at 1,000,000 young people (README, Benchmarks).
-SCAN_WAIT_SECONDS = 300
 
 
 @click.command("scan")
@@ -26,15 +20,7 @@ SCAN_WAIT_SECONDS = 300
     default=None,
     help="Judge deadlines as of this day (YYYY-MM-DD) instead of now.",
 )
-@click.option(
-    "--wait",
-    "wait",
-    type=click.IntRange(min=0),
-    default=SCAN_WAIT_SECONDS,
-    show_default=True,
-    help="Seconds to wait for a job under way (a scan, a statistics refresh) to end; 0: "
-    "do not wait.",
-)
+@handrun.wait_option
 @with_appcontext
 def scan_command(as_of: datetime | None, wait: int) -> None:
     """Run one alert scan now and print what it opened, escalated and resolved as JSON;
@@ -52,12 +38,4 @@ def scan_command(as_of: datetime | None, wait: int) -> None:
             }
         )
     )
-    if run.outcome == JobOutcome.SKIPPED:
-        waited = f", after a wait of {wait} s" if wait else ""
-        click.echo(
-            f"scan not run: another scheduler process holds the lock (a scan or a statistics "
-            f"refresh under way){waited}; run it again later, or with a longer --wait",
-            err=True,
-        )
-    if run.outcome != JobOutcome.SUCCEEDED:
-        sys.exit(1)
+    handrun.finish("scan", run, wait=wait)
