@@ -6,7 +6,7 @@ partnership's day starts at midnight in London, an hour before UTC's in summer.
 """
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,6 +56,24 @@ def day_start(day: date, config: Mapping[str, Any] | None = None) -> datetime:
     return datetime.combine(day, time(), tzinfo=business_zone(config)).astimezone(UTC)
 
 
+# (zone name, first instant, first instant of the next day, the day): a list page asks
+# for today once per row, and the day changes only at midnight.
+_today: tuple[str, datetime, datetime, date] | None = None
+
+
 def today() -> date:
     """Return today's business date."""
-    return business_date(utcnow())
+    global _today
+    now, name = utcnow(), zone_name()
+    known = _today
+    if known is not None and known[0] == name and known[1] <= now < known[2]:
+        return known[3]
+    zone = ZoneInfo(name)
+    day = local_day(now, zone)
+    try:
+        start = datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+        following = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+        _today = (name, start, following.astimezone(UTC), day)
+    except OverflowError:  # the calendar's last day: nothing to remember it by
+        pass
+    return day

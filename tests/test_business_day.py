@@ -12,6 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sywc import clock
 from sywc.alerts.models import Alert, JobRun
@@ -249,3 +252,29 @@ def test_the_cli_scan_as_of_a_day_starts_at_london_midnight(app, runner, officer
         (run_as_of,) = db.session.scalars(sa.select(JobRun.as_of)).all()
     # Midnight in London (BST) is 23:00 UTC the evening before.
     assert run_as_of == datetime(2026, 7, 1, 23, tzinfo=UTC)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["Europe/London", "America/New_York", "Asia/Kolkata"]),
+            st.datetimes(
+                min_value=datetime(2025, 1, 1),
+                max_value=datetime(2027, 12, 31),
+                timezones=st.just(UTC),
+            ),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_today_is_the_business_day_of_now_whatever_came_before(steps):
+    # `clock.today` remembers the last day it worked out: it must never answer for
+    # another zone, or for a clock that moved out of that day, either way.
+    for zone, moment in steps:
+        app = Flask(__name__)
+        app.config["BUSINESS_TIMEZONE"] = zone
+        with app.app_context(), pytest.MonkeyPatch.context() as patch:
+            patch.setattr("sywc.clock.utcnow", lambda moment=moment: moment)
+            assert clock.today() == clock.business_date(moment, {"BUSINESS_TIMEZONE": zone})
