@@ -149,6 +149,8 @@ def update_partner_client(
     """Change a client (If-Match); narrowing or disabling it ends its tokens at once."""
     client = _load(client_pk, for_update=True)
     check_version(client.version, expected_version)
+    if "name" in changes:  # stored trimmed, as on create
+        changes = {**changes, "name": changes["name"].strip()}
     named, changes = sorted(changes), effective_changes(changes, partial(_unchanged, client))
     if not changes:
         # Nothing to store: the version stays and no token is ended for a change not made.

@@ -117,6 +117,27 @@ def test_an_unchanged_patch_keeps_the_version_and_the_tokens(app, client, admin)
     assert_problem(client.patch(url, json=body, headers={**admin.headers, "If-Match": '"2"'}), 412)
 
 
+def test_a_renamed_client_is_stored_trimmed_as_on_create(app, client, admin):
+    created = _create(client, admin, name="  St Example's Academy\t")
+    assert created["name"] == NEW_CLIENT["name"]
+    url = f"{URL}/{created['id']}"
+    # The stored name with spaces around it is no change.
+    same = client.patch(
+        url, json={"name": f" {NEW_CLIENT['name']} "}, headers={**admin.headers, "If-Match": '"1"'}
+    )
+    assert (same.status_code, same.headers["ETag"]) == (200, '"1"')
+    assert audit_actions(app, action="partner_client_updated") == []
+    renamed = client.patch(
+        url, json={"name": "  Example Sixth Form \n"}, headers={**admin.headers, "If-Match": '"1"'}
+    )
+    assert renamed.status_code == 200, renamed.get_json()
+    assert (renamed.get_json()["name"], renamed.headers["ETag"]) == ("Example Sixth Form", '"2"')
+    with app.app_context():
+        assert db.session.get(PartnerClient, created["id"]).name == "Example Sixth Form"
+    (event,) = audit_actions(app, action="partner_client_updated")
+    assert event.details["values"] == {"name": "Example Sixth Form"}
+
+
 def test_disabling_ends_tokens_and_refuses_new_ones(app, client, admin):
     created = _create(client, admin)
     token = request_token(client, created["client_id"], created["client_secret"])
