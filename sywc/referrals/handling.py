@@ -13,7 +13,7 @@ from sywc.extensions import db
 from sywc.http import check_version
 from sywc.incidents.people import record_youths
 from sywc.referrals import workflow
-from sywc.referrals.enums import Action, Party
+from sywc.referrals.enums import Action, Party, ReferralStatus
 from sywc.referrals.models import Referral, ReferralTransition
 from sywc.referrals.policies import get_visible_referral, parties
 from sywc.security import Principal
@@ -45,14 +45,15 @@ def transition_referral(
     setattr(referral, workflow.TIMESTAMP_OF[step], now)
     referral.updated_at = now
     _record_step(referral, principal, step, previous, reason=reason, now=now)
-    if step is Action.ACKNOWLEDGE:
-        # The receiver has seen it: the overdue alert goes in the same transaction.
+    if previous == ReferralStatus.SUBMITTED:
+        # Acknowledged by the receiver or withdrawn by the sender, it no longer waits for
+        # an acknowledgement: the overdue alert goes in the same transaction.
         resolve_alerts(
             subject_type="referral",
             subject_id=referral.id,
             types=[OVERDUE_ALERT],
             now=now,
-            resolution="acknowledged",
+            resolution=str(referral.status),
         )
     lead_changed = _make_lead(referral, now=now) if make_lead else False
     audit.record(

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from sywc import clock
-from sywc.alerts.models import Alert
+from sywc.alerts.models import Alert, AlertEvent
 from sywc.extensions import db
 from sywc.youths.models import Youth
 from tests.conftest import assert_problem, audit_actions, youth_trail
@@ -145,8 +145,10 @@ def test_stale_if_match_is_412(app, client, people):
     assert response.status_code == 200
 
 
-def test_acknowledging_resolves_the_overdue_alert(app, client, people):
-    referral_id = add_referral(app, acknowledge_by=clock.today() - timedelta(days=2))
+def _overdue(app, **referral):
+    """A referral past its acknowledge-by date, with the scan's alert open on it."""
+    due = clock.today() - timedelta(days=2)
+    referral_id = add_referral(app, acknowledge_by=due, **referral)
     with app.app_context():
         db.session.add(
             Alert(
@@ -155,17 +157,49 @@ def test_acknowledging_resolves_the_overdue_alert(app, client, people):
                 subject_id=referral_id,
                 borough="WCC",
                 agency="IGXU",
-                due_on=clock.today() - timedelta(days=2),
+                due_on=due,
                 status="open",
                 opened_at=clock.utcnow(),
             )
         )
         db.session.commit()
-    assert _act(client, people["receiver"], referral_id, action="acknowledge").status_code == 200
+    return referral_id
+
+
+def _alert_events(app):
     with app.app_context():
         alert = db.session.scalar(sa.select(Alert))
-        assert alert.status == "resolved"
-        assert alert.resolution == "acknowledged"
+        kinds = db.session.scalars(
+            sa.select(AlertEvent.event)
+            .where(AlertEvent.alert_id == alert.id)
+            .order_by(AlertEvent.id)
+        )
+        return alert, list(kinds)
+
+
+@pytest.mark.parametrize(
+    ("who", "body", "status"),
+    [
+        ("receiver", {"action": "acknowledge"}, "acknowledged"),
+        # Withdrawn unseen, it no longer waits for anyone: the alert goes with it.
+        ("sender", {"action": "withdraw", "reason": "Sent to the wrong team"}, "withdrawn"),
+    ],
+)
+def test_leaving_submitted_resolves_the_overdue_alert(app, client, people, who, body, status):
+    referral_id = _overdue(app)
+    response = _act(client, people[who], referral_id, **body)
+    assert (response.status_code, response.get_json()["status"]) == (200, status)
+    alert, kinds = _alert_events(app)
+    assert (alert.status, alert.resolution) == ("resolved", status)
+    assert kinds == ["resolved"]
+
+
+def test_a_refused_step_leaves_the_overdue_alert_open(app, client, people):
+    referral_id = _overdue(app)
+    assert_problem(_act(client, people["sender"], referral_id, action="withdraw"), 422, "reason")
+    assert_problem(_act(client, people["sender"], referral_id, action="acknowledge"), 403)
+    alert, kinds = _alert_events(app)
+    assert (alert.status, alert.resolved_at, kinds) == ("open", None, [])
 
 
 def test_accept_with_make_lead_changes_the_lead_agency(app, client, people):
