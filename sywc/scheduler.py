@@ -28,6 +28,7 @@ from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from sywc import clock
 from sywc.alerts.enums import JobOutcome
@@ -42,6 +43,7 @@ from sywc.alerts.jobs import (
 from sywc.alerts.locks import scheduler_lock
 from sywc.alerts.models import JobRun
 from sywc.alerts.scheduled import purge_job_runs_job, scan_alerts_job
+from sywc.alerts.sqldates import database_knows_zone
 from sywc.audit.scheduled import verify_audit_job
 from sywc.extensions import db
 from sywc.referrals.scheduled import purge_idempotency_keys_job
@@ -280,4 +282,23 @@ def run_scheduler(app: Flask, *, jobs: Sequence[Job] = JOBS) -> None:
 @with_appcontext
 def scheduler_command() -> None:
     """Run the scheduled jobs (scan, purges, statistics, audit walk) until stopped."""
+    check_database_zone()
     run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def check_database_zone() -> None:
+    """Refuse to start when the database cannot take dates in BUSINESS_TIMEZONE: every
+    scan would fail. A database not reachable yet is left to the jobs, which retry."""
+    zone = clock.zone_name()
+    try:
+        known = database_knows_zone(db.session.connection(), zone)
+    except SQLAlchemyError:
+        log.warning("timezone not checked: the database is not reachable")
+        return
+    finally:
+        db.session.rollback()
+    if not known:
+        raise click.ClickException(
+            f"BUSINESS_TIMEZONE {zone!r} is not in the database's timezone data: update the "
+            "database server's tz data, or choose a zone both know"
+        )

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sywc import clock
 from sywc.alerts.models import Alert, JobRun
 from sywc.alerts.scan import scan
-from sywc.alerts.sqldates import local_date
+from sywc.alerts.sqldates import database_knows_zone, local_date
 from sywc.database import UTCDateTime
 from sywc.extensions import db
 from sywc.scheduler import ALERT_SCAN, run_job
@@ -278,3 +278,47 @@ def test_today_is_the_business_day_of_now_whatever_came_before(steps):
         with app.app_context(), pytest.MonkeyPatch.context() as patch:
             patch.setattr("sywc.clock.utcnow", lambda moment=moment: moment)
             assert clock.today() == clock.business_date(moment, {"BUSINESS_TIMEZONE": zone})
+
+
+# A zone no timezone database holds: as if the database server's tz data lacked the
+# configured one (the settings check only Python's).
+NOWHERE = "Europe/Atlantis"
+
+
+def test_readyz_says_whether_the_database_takes_dates_in_the_zone(app, client):
+    ready = client.get("/readyz")
+    assert (ready.status_code, ready.get_json()["timezone"]) == (200, "ok")
+    app.config["BUSINESS_TIMEZONE"] = NOWHERE
+    unready = client.get("/readyz")
+    assert unready.status_code == 503
+    body = unready.get_json()
+    assert (body["status"], body["timezone"]) == (
+        "unavailable",
+        "not in the database's timezone data",
+    )
+    assert (body["database"], body["migrations"]) == ("ok", "current")
+
+
+def test_the_scheduler_refuses_to_start_in_a_zone_the_database_lacks(app, runner, monkeypatch):
+    started = []
+    monkeypatch.setattr("sywc.scheduler.run_scheduler", started.append)
+    assert runner.invoke(args=["sywc", "scheduler"]).exit_code == 0
+    assert started == [app]
+    app.config["BUSINESS_TIMEZONE"] = NOWHERE
+    result = runner.invoke(args=["sywc", "scheduler"])
+    assert result.exit_code == 1
+    assert started == [app]
+    assert f"BUSINESS_TIMEZONE '{NOWHERE}' is not in the database's timezone data" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == 0
+
+
+def test_the_database_knows_the_zones_it_holds(app):
+    with app.app_context():
+        connection = db.session.connection()
+        assert database_knows_zone(connection, "Europe/London")
+        assert database_knows_zone(connection, "UTC")
+        assert not database_knows_zone(connection, NOWHERE)
+        # Asked again, from the process's memory on PostgreSQL: the same answers.
+        assert database_knows_zone(connection, "Europe/London")
+        assert not database_knows_zone(connection, NOWHERE)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sywc import clock
 from sywc.alerts.enums import JobOutcome
 from sywc.alerts.jobs import last_run
+from sywc.alerts.sqldates import database_knows_zone
 from sywc.extensions import db
 
 # The job whose runs the readiness report judges (`sywc.scheduler.ALERT_SCAN`).
@@ -47,3 +48,19 @@ def scheduler_health(report: dict[str, Any]) -> None:
         "last_run_at": latest.started_at.isoformat() if latest else None,
         "last_outcome": latest.outcome if latest else None,
     }
+
+
+def timezone_health(report: dict[str, Any]) -> None:
+    """Mark the web unready when the database cannot take dates in BUSINESS_TIMEZONE:
+    every due date, worklist and statistic it computes would fail."""
+    zone = clock.zone_name()
+    try:
+        known = database_knows_zone(db.session.connection(), zone)
+    except SQLAlchemyError:
+        db.session.rollback()
+        report["timezone"] = "unknown"
+        return
+    if known:
+        report["timezone"] = "ok"
+    else:
+        report.update(status="unavailable", timezone="not in the database's timezone data")

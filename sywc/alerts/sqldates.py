@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -71,6 +71,30 @@ def _local_date_sqlite(element: local_date, compiler: Any, **kw: Any) -> str:
 
 # SQLite has no timezone database: each connection is given this function (`sywc.engine`).
 SQLITE_LOCAL_DATE = "sywc_local_date"
+
+
+# (database URL, zone) pairs found known: the answer does not change while a process runs.
+_ZONES_KNOWN: set[tuple[str, str]] = set()
+_PG_KNOWS_ZONE = sa.text("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = :zone)")
+
+
+def database_knows_zone(connection: sa.Connection, zone: str) -> bool:
+    """Tell whether the database can take dates in `zone`: PostgreSQL has a timezone
+    database of its own, which may lack a zone Python's knows (the settings check only
+    Python's); on SQLite, `sqlite_local_date` uses Python's."""
+    if connection.dialect.name == "sqlite":
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return False
+        return True
+    key = (connection.engine.url.render_as_string(hide_password=True), zone)
+    if key not in _ZONES_KNOWN:
+        # pg_timezone_names reads the zone files (20 to 70 ms): asked once per process.
+        if not connection.scalar(_PG_KNOWS_ZONE, {"zone": zone}):
+            return False
+        _ZONES_KNOWN.add(key)
+    return True
 
 
 def sqlite_local_date(stamp: str | None, zone: str) -> str | None:

@@ -6,7 +6,7 @@ from flask.blueprints import BlueprintSetupState
 
 from sywc import clock
 from sywc.alerts import jobs, service
-from sywc.alerts.health import scheduler_health
+from sywc.alerts.health import scheduler_health, timezone_health
 from sywc.alerts.schemas import (
     AcknowledgeSchema,
     AlertListArgs,
@@ -29,9 +29,11 @@ JobRunPage = page_schema(JobRunSchema, "JobRunPage")
 
 @blp.record_once
 def _report_scheduler_readiness(_state: BlueprintSetupState) -> None:
-    """Let /readyz report the scheduler's last run, without ops knowing about alerts."""
-    if scheduler_health not in EXTRA_CHECKS:
-        EXTRA_CHECKS.append(scheduler_health)
+    """Let /readyz report the scheduler's last run and whether the database takes dates
+    in the business timezone, without ops knowing about alerts."""
+    for check in (timezone_health, scheduler_health):
+        if check not in EXTRA_CHECKS:
+            EXTRA_CHECKS.append(check)
 
 
 @blp.route("/alerts", methods=["GET"])

@@ -20,6 +20,9 @@ class ReadySchema(ma.Schema):
     status = ma.fields.String()
     database = ma.fields.String()
     migrations = ma.fields.String()
+    timezone = ma.fields.String(
+        metadata={"description": "ok, or not in the database's timezone data (503)"}
+    )
     scheduler = ma.fields.Dict(allow_none=True)
 
 
