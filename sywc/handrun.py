@@ -13,7 +13,7 @@ from sywc.alerts.enums import JobOutcome
 from sywc.alerts.models import JobRun
 
 # A run by hand waits this long for the scheduler's job under way: the longest, the
-# statistics refresh, took 107 s at 1,000,000 young people (README, Benchmarks).
+# statistics refresh, took 75 to 107 s at 1,000,000 young people in benchmark runs.
 WAIT_SECONDS = 300
 
 F = TypeVar("F", bound=Callable[..., Any])
