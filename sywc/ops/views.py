@@ -21,7 +21,10 @@ class ReadySchema(ma.Schema):
     database = ma.fields.String()
     migrations = ma.fields.String()
     timezone = ma.fields.String(
-        metadata={"description": "ok, or not in the database's timezone data (503)"}
+        metadata={
+            "description": "ok; not in the database's timezone data (503); or unknown, "
+            "when the database cannot be reached"
+        }
     )
     scheduler = ma.fields.Dict(allow_none=True)
 
