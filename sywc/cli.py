@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from config.reference import BOROUGH_CODES
@@ -104,9 +104,18 @@ def deactivate_user_command(username: str) -> None:
 
 
 @sywc_cli.command("audit-verify")
-def audit_verify_command() -> None:
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Carry on the scheduler's whole walk from where it was stopped, if it began "
+    "within AUDIT_VERIFY_MINUTES, instead of walking again from the first event.",
+)
+def audit_verify_command(resume: bool) -> None:
     """Walk the whole audit chain and record the walk; exit 1 naming the first broken link."""
-    result = verification.verify_and_record(limit=None, actor=CLI_ACTOR)
+    within = timedelta(minutes=int(current_app.config["AUDIT_VERIFY_MINUTES"]))
+    result = verification.verify_and_record(
+        limit=None, actor=CLI_ACTOR, resume_within=within if resume else None
+    )
     click.echo(json.dumps(result.as_dict(), default=datetime.isoformat))
     if not result.ok:
         sys.exit(1)

@@ -29,6 +29,7 @@ from sywc.scheduler import (
 from sywc.stats.models import StatsRollup
 from sywc.stopping import Interrupted
 from tests import factories
+from tests.audit import tamper_trail
 from tests.logcapture import logged
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
@@ -73,30 +74,125 @@ def job_runs(app) -> list[JobRun]:
         return rows
 
 
-def test_a_stopped_audit_walk_records_how_far_it_went_and_the_next_starts_over(
-    app, clock, monkeypatch, scheduler_log
-):
+def stopped_walk(app, monkeypatch, events: int = 8) -> tuple[JobRun, int]:
+    """Append `events` events, then have the scheduler walk them in chunks of three and
+    stop after two chunks; return the run and the newest event before the walk."""
     monkeypatch.setattr(verification, "CHUNK", 3)
-    newest = append_events(app, 8)
+    newest = append_events(app, events)
     with app.app_context():
         run = run_job(AUDIT_VERIFY, stopping=stop_after(1))
+    return run, newest
+
+
+def test_a_stopped_audit_walk_records_how_far_it_went_and_the_next_carries_it_on(
+    app, clock, monkeypatch, scheduler_log
+):
+    run, newest = stopped_walk(app, monkeypatch)
     # Two chunks of three, then the stop: events 7 and 8 were not walked.
     assert (run.outcome, run.error, run.finished_at) == ("interrupted", STOPPED, NOW)
-    assert run.counts == {"ok": True, "checked": 6, "through_id": 6, "first_broken_id": None}
+    assert run.counts == {
+        "ok": True,
+        "checked": 6,
+        "from_id": 1,
+        "through_id": 6,
+        "first_broken_id": None,
+    }
     (walk,) = recorded_walks(app)
     assert (walk["scope"], walk["complete"], walk["through_id"]) == ("whole", False, 6)
+    assert walk["began_at"] == NOW.isoformat()
     with app.app_context():
         # A checkpoint for the requests' bounded walks, but no whole walk.
         assert verification.latest_checkpoint(db.session()).through_id == 6
         assert verification.last_whole_walk(db.session()) is None
-        # No success within the interval: the next tick walks again, from the first event.
+    # No success within the interval: the next tick walks again, on from event 6 (its
+    # hash checked unchanged): 7, 8 and the stopped walk's own event.
+    later = NOW + timedelta(hours=2)
+    monkeypatch.setattr("sywc.clock.utcnow", lambda: later)
+    with app.app_context():
         again = run_job(AUDIT_VERIFY, recent=timedelta(days=1))
+        whole = verification.last_whole_walk(db.session())
     assert again.outcome == "succeeded"
-    assert (again.counts["checked"], again.counts["through_id"]) == (newest + 1, newest + 1)
+    assert again.counts == {
+        "ok": True,
+        "checked": 3,
+        "from_id": 7,
+        "through_id": newest + 1,
+        "first_broken_id": None,
+    }
+    # Whole, and as old as its first part: every event was found good since NOW.
+    assert (whole.ok, whole.scope, whole.complete, whole.through_id) == (
+        True,
+        "whole",
+        True,
+        newest + 1,
+    )
+    assert (whole.began_at, whole.verified_at) == (NOW, later)
     (record,) = logged(scheduler_log, "job interrupted")
     assert (record.job, record.job_run_id, record.levelname) == ("audit_verify", run.id, "WARNING")
     line = json.loads(JsonFormatter().format(record))
     assert set(line) == {"time", "level", "logger", "message", "job", "job_run_id", "counts"}
+
+
+@pytest.mark.app_config({"AUDIT_VERIFY_MINUTES": 60})
+def test_a_walk_stopped_longer_ago_than_the_interval_starts_again_from_the_first_event(
+    app, clock, monkeypatch
+):
+    _, newest = stopped_walk(app, monkeypatch)
+    late = NOW + timedelta(minutes=61)
+    monkeypatch.setattr("sywc.clock.utcnow", lambda: late)
+    with app.app_context():
+        again = run_job(AUDIT_VERIFY)
+        whole = verification.last_whole_walk(db.session())
+    assert (again.outcome, again.counts["from_id"], again.counts["checked"]) == (
+        "succeeded",
+        1,
+        newest + 1,
+    )
+    assert (whole.began_at, whole.through_id) == (late, newest + 1)
+
+
+def test_a_change_to_where_a_walk_stopped_is_found_by_the_walk_carrying_it_on(
+    app, clock, monkeypatch
+):
+    stopped_walk(app, monkeypatch)
+    tamper_trail(app, "UPDATE audit_events SET action = 'nothing_to_see' WHERE id = 6")
+    with app.app_context():
+        again = run_job(AUDIT_VERIFY)
+        whole = verification.last_whole_walk(db.session())
+    assert (again.counts["ok"], again.counts["first_broken_id"], again.counts["checked"]) == (
+        False,
+        6,
+        0,
+    )
+    # A whole walk that found a break: it stands until a whole walk finds none.
+    assert (whole.ok, whole.first_broken_id, whole.reason) == (
+        False,
+        6,
+        "event content does not match its hash",
+    )
+
+
+def test_a_walk_carried_on_after_a_stopped_one_is_not_carried_on_again(app, clock, monkeypatch):
+    """Only the newest whole walk is carried on: once one is whole, the next starts over."""
+    _, newest = stopped_walk(app, monkeypatch)
+    with app.app_context():
+        first = run_job(AUDIT_VERIFY)
+        second = run_job(AUDIT_VERIFY)
+    assert (first.counts["from_id"], second.counts["from_id"]) == (7, 1)
+    assert second.counts["through_id"] == newest + 2
+
+
+@pytest.mark.parametrize(("args", "from_id"), [([], 1), (["--resume"], 7)])
+def test_the_command_carries_a_stopped_walk_on_only_when_asked(
+    app, clock, monkeypatch, runner, args, from_id
+):
+    _, newest = stopped_walk(app, monkeypatch)
+    cli = runner.invoke(args=["sywc", "audit-verify", *args])
+    assert cli.exit_code == 0, cli.output
+    printed = json.loads(cli.output)
+    assert (printed["ok"], printed["scope"], printed["complete"]) == (True, "whole", True)
+    assert (printed["from_id"], printed["through_id"]) == (from_id, newest + 1)
+    assert printed["last_whole_walk"]["began_at"] == NOW.isoformat()
 
 
 def test_a_walk_stopped_on_its_last_chunk_is_whole(app, clock, monkeypatch):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+from flask import current_app
 
 from sywc.audit import verification
 from sywc.audit.service import SYSTEM
@@ -17,8 +19,16 @@ def verify_audit_job(
     *, now: datetime, job_run_id: int | None = None, stopping: Stopping | None = None
 ) -> dict[str, Any]:
     """Walk the whole trail, record the walk as a checkpoint, and return what it found;
-    raise Interrupted, having recorded how far it went, if stopped before the end."""
-    result = verification.verify_and_record(limit=None, actor=SYSTEM, now=now, stopping=stopping)
+    raise Interrupted, having recorded how far it went, if stopped before the end.
+
+    A walk stopped short (the scheduler was stopping) is carried on from where it
+    stopped if it began within one interval: a deploy a day does not keep a trail that
+    takes longer than the time between deploys from ever being walked whole.
+    """
+    interval = timedelta(minutes=int(current_app.config["AUDIT_VERIFY_MINUTES"]))
+    result = verification.verify_and_record(
+        limit=None, actor=SYSTEM, now=now, stopping=stopping, resume_within=interval
+    )
     walk = result.walk
     if not walk.ok:
         log.error(
@@ -28,6 +38,7 @@ def verify_audit_job(
     counts = {
         "ok": walk.ok,
         "checked": walk.checked,
+        "from_id": walk.from_id,
         "through_id": walk.through_id,
         "first_broken_id": walk.first_broken_id,
     }

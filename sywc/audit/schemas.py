@@ -103,6 +103,14 @@ class AuditFilterArgs(PageArgs):
 
 class WalkRecordSchema(ma.Schema):
     verified_at = ma.fields.AwareDateTime()
+    began_at = ma.fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "When the walk began; a whole walk carried on after the "
+            "scheduler stopped began with its first part (null for walks recorded "
+            "before this was kept)"
+        },
+    )
     ok = ma.fields.Boolean()
     through_id = ma.fields.Integer(
         allow_none=True, metadata={"description": "The last event this walk found good"}

@@ -16,15 +16,20 @@ walks at most that many events on; the next request carries on from where it sto
 Its answer names the checkpoint it started from and the latest whole walk, and is not
 ok while that walk's break stands: a change to an event behind the checkpoint is found
 by the next whole walk. A whole walk asked to stop (its scheduler is stopping) ends
-between two chunks and is recorded incomplete: a checkpoint as far as it went, never a
-whole walk; the next whole walk starts from the first event again.
+between two chunks and is recorded incomplete: a checkpoint as far as it went, not yet a
+whole walk. The scheduler's next walk carries it on from there (checking first that the
+event it stopped at is unchanged) while the walk began within one interval, so a trail
+longer than the gaps between restarts is still walked whole; past that, and by hand
+unless asked to resume, a whole walk starts from the first event. A resumed walk keeps
+the time its first part began (`began_at`): every event it found good was found so
+after then.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,7 +56,8 @@ class Walk:
     """What one walk found.
 
     `through_id` is the last event it found good (None if none), `complete` whether it
-    went on until the newest event or a break rather than stopping at its limit.
+    went on until the newest event or a break rather than stopping at its limit, and
+    `began_at` when it began (a resumed whole walk: when its first part began).
     """
 
     ok: bool
@@ -63,6 +69,7 @@ class Walk:
     complete: bool
     first_broken_id: int | None = None
     reason: str | None = None
+    began_at: str | None = None
 
     def details(self) -> dict[str, Any]:
         """The walk as its `audit_verified` event records it: every field."""
@@ -79,9 +86,13 @@ class RecordedWalk:
     through_hash: str | None
     first_broken_id: int | None
     reason: str | None
+    scope: str | None = None
+    complete: bool = True
+    began_at: datetime | None = None
 
     @classmethod
     def of(cls, verified_at: datetime, details: Mapping[str, Any]) -> RecordedWalk:
+        began = details.get("began_at")
         return cls(
             verified_at=verified_at,
             ok=bool(details.get("ok")),
@@ -89,6 +100,10 @@ class RecordedWalk:
             through_hash=details.get("through_hash"),
             first_broken_id=details.get("first_broken_id"),
             reason=details.get("reason"),
+            scope=details.get("scope"),
+            complete=bool(details.get("complete", True)),
+            # Walks recorded before `began_at` was kept have none.
+            began_at=datetime.fromisoformat(began) if isinstance(began, str) else None,
         )
 
     def as_checkpoint(self) -> dict[str, Any]:
@@ -97,6 +112,18 @@ class RecordedWalk:
     def as_dict(self) -> dict[str, Any]:
         """The walk as an answer shows it: all but the hash."""
         return {key: value for key, value in asdict(self).items() if key != "through_hash"}
+
+    def resumable(self, *, since: datetime) -> bool:
+        """Tell whether a whole walk may carry this one on: a whole walk stopped short
+        with every event it checked good, whose first part began at `since` or later."""
+        return (
+            self.scope == WHOLE
+            and not self.complete
+            and self.ok
+            and bool(self.through_id and self.through_hash)
+            and self.began_at is not None
+            and self.began_at >= since
+        )
 
 
 @dataclass(frozen=True)
@@ -184,9 +211,14 @@ def walk(
     limit: int | None = None,
     commit_each_chunk: bool = False,
     stopping: Stopping | None = None,
+    resuming: bool = False,
+    began_at: datetime | None = None,
 ) -> Walk:
     """Walk the trail from its first event, or on from the checkpoint `start`, checking
     at most `limit` events (None: every one); report the first broken link, if any.
+
+    `resuming` says that `start` is a whole walk stopped short that this one carries
+    on, so the walk is whole too; `began_at` is when the walk (its first part) began.
 
     `commit_each_chunk` ends the session's transaction after each chunk, so that a walk
     of hours holds no transaction open (nor, on SQLite, the write lock) in between.
@@ -197,13 +229,14 @@ def walk(
     after, prev = 0, GENESIS_HASH
     if start is not None and start.through_id and start.through_hash:
         after, prev = start.through_id, start.through_hash
-    scope = SINCE_CHECKPOINT if after else WHOLE
+    scope = WHOLE if not after or resuming else SINCE_CHECKPOINT
+    began = (began_at or clock.utcnow()).isoformat()
     expected_id, checked = after + 1, 0
     # The last event found good: the checkpoint's, once its hash is found unchanged.
     good: tuple[int | None, str | None] = (None, None)
 
     def broken(event_id: int, reason: str) -> Walk:
-        return Walk(False, checked, scope, after + 1, *good, True, event_id, reason)
+        return Walk(False, checked, scope, after + 1, *good, True, event_id, reason, began)
 
     if after:
         anchor = target.execute(sa.select(*_EVENTS.columns).where(_EVENTS.c.id == after)).first()
@@ -241,7 +274,7 @@ def walk(
         stray = _stray_link(target, after=expected_id - 1)
         if stray is not None:
             return broken(stray, "a record link names no event")
-    return Walk(True, checked, scope, after + 1, *good, complete)
+    return Walk(True, checked, scope, after + 1, *good, complete, began_at=began)
 
 
 def _any_after(session: Session, event_id: int) -> bool:
@@ -271,6 +304,11 @@ def latest_checkpoint(session: Session) -> RecordedWalk | None:
     )
 
 
+def _last_whole_scope_walk(session: Session) -> RecordedWalk | None:
+    """The newest walk that started as, or carried on, a whole walk, complete or not."""
+    return _recorded(session, _DETAILS["scope"].as_string() == WHOLE)
+
+
 def last_whole_walk(session: Session) -> RecordedWalk | None:
     """The newest walk that went from the first event to the newest or to a break."""
     return _recorded(
@@ -290,22 +328,34 @@ def verify_and_record(
     actor: Actor | None = None,
     now: datetime | None = None,
     stopping: Stopping | None = None,
+    resume_within: timedelta | None = None,
 ) -> Verification:
     """Verify the chain and record the walk as an `audit_verified` event (commits).
 
     With a `limit`, a trail of more events than that is walked on from the latest
     checkpoint, at most `limit` events; without one (the scheduler, the command), the
-    whole trail is walked, a transaction per chunk, until `stopping()` says stop.
+    whole trail is walked, a transaction per chunk, until `stopping()` says stop. Given
+    `resume_within`, a whole walk stopped short whose first part began no longer ago
+    than that is carried on rather than walked again from the first event.
     """
     session = db.session()
+    began_at = now or clock.utcnow()
     bounded = limit is not None and _newest_id(session) > limit
     start = latest_checkpoint(session) if bounded else None
+    resuming = False
+    if limit is None and resume_within is not None:
+        stopped = _last_whole_scope_walk(session)
+        if stopped is not None and stopped.resumable(since=began_at - resume_within):
+            start, resuming = stopped, True
+            began_at = stopped.began_at or began_at
     result = walk(
         session,
         start=start,
         limit=limit if bounded else None,
         commit_each_chunk=limit is None,
         stopping=stopping,
+        resuming=resuming,
+        began_at=began_at,
     )
     at = now or clock.utcnow()
     whole = (

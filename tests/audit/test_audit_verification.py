@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -70,7 +70,12 @@ def test_a_trail_within_the_limit_is_walked_whole_and_the_walk_recorded(app, cli
     (event,) = audit_actions(app, action="audit_verified")
     assert event.id == newest + 1
     assert (event.actor_id, event.role) == (auditor.id, "auditor")
-    assert event.details == {
+    details = dict(event.details)
+    # When the walk began: before it was recorded, and when it began, not after.
+    began = datetime.fromisoformat(details.pop("began_at"))
+    assert event.occurred_at - timedelta(seconds=30) < began <= event.occurred_at
+    assert whole["began_at"] == began.isoformat()
+    assert details == {
         "ok": True,
         "checked": newest,
         "scope": "whole",
@@ -131,6 +136,7 @@ def test_the_scheduler_walks_the_whole_trail_and_requests_carry_on_from_it(app, 
     assert run.counts == {
         "ok": True,
         "checked": newest.id - 1,
+        "from_id": 1,
         "through_id": newest.id - 1,
         "first_broken_id": None,
     }
@@ -158,6 +164,7 @@ def test_the_scheduler_walks_the_whole_trail_and_requests_carry_on_from_it(app, 
     assert result["complete"] is True
     assert result["last_whole_walk"] == {
         "verified_at": "2026-11-24T09:00:00+00:00",
+        "began_at": "2026-11-24T09:00:00+00:00",
         "ok": True,
         "through_id": checkpoint,
         "first_broken_id": None,
@@ -177,7 +184,13 @@ def test_a_change_behind_the_checkpoint_is_found_by_the_next_whole_walk(
     with app.app_context():
         run = run_job(AUDIT_VERIFY, now=clock.utcnow())
     assert run.outcome == "succeeded"
-    assert run.counts == {"ok": False, "checked": 1, "through_id": 1, "first_broken_id": 2}
+    assert run.counts == {
+        "ok": False,
+        "checked": 1,
+        "from_id": 1,
+        "through_id": 1,
+        "first_broken_id": 2,
+    }
     assert [r.getMessage() for r in caplog.records if r.name == "sywc.audit.scheduled"] == [
         "audit chain broken"
     ]
