@@ -58,7 +58,12 @@ def _issue_user_tokens(user: User, session: AuthSession) -> Tokens:
 def login(*, username: str, password: str, now: datetime) -> Tokens:
     """Check a user's password and open a session; every failure looks the same."""
     cfg = current_app.config
-    user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    # Every attempt changes the account (a failure count, a lock, the last sign-in), so
+    # attempts at once on one account take turns: none loses its count or its event to
+    # another's change of the account's version, which would answer 412 instead.
+    user = db.session.scalar(
+        sa.select(User).where(User.username == username.strip().lower()).with_for_update()
+    )
     if user is None:
         verify_password(
             dummy_hash(

@@ -13,7 +13,7 @@ from sywc import create_app
 from sywc.auth.models import AuthSession
 from sywc.extensions import db
 from sywc.users.models import User
-from tests.conftest import PASSWORD, assert_problem, audit_actions
+from tests.conftest import PASSWORD, assert_problem, audit_actions, race
 
 
 class Clock:
@@ -60,6 +60,25 @@ def test_success_resets_the_failure_count(app, client, officer, clock):
     assert _login(client, officer.username).status_code == 200
     with app.app_context():
         assert db.session.get(User, officer.id).locked_until is None
+
+
+def test_sign_ins_at_once_to_one_account_each_count_and_are_audited(app, officer):
+    # A guesser sending attempts in parallel must not slip past the lockout, and a user
+    # signing in from two devices at once gets two sessions.
+    wrong = {"username": officer.username, "password": "wrong-password-xyz"}
+    responses = race(app, [("POST", "/api/v1/auth/login", wrong, {})] * 5)
+    assert [r.status_code for r in responses] == [401] * 5
+    assert len(audit_actions(app, action="login_failed")) == 5
+    with app.app_context():
+        assert db.session.get(User, officer.id).locked_until is not None
+    with app.app_context():
+        user = db.session.get(User, officer.id)
+        user.locked_until = None
+        db.session.commit()
+    right = {"username": officer.username, "password": PASSWORD}
+    responses = race(app, [("POST", "/api/v1/auth/login", right, {})] * 4)
+    assert [r.status_code for r in responses] == [200] * 4
+    assert len(audit_actions(app, action="login", actor_id=officer.id)) == 1 + 4
 
 
 def test_refresh_rotates_and_reuse_revokes_the_session(app, client, officer):
