@@ -36,19 +36,33 @@ SHOWN_DETAILS = frozenset(
         "first_broken_id",
     }
 )
+# Safe keys that mean something else on other records, shown only on these record types:
+# an account's role is the partnership's own organisation, while the role a young person
+# had in an incident (victim, suspect) is case data.
+SHOWN_ONLY_ON = {"role": frozenset({"user"})}
 WITHHELD = "withheld"
 
 
-def shown_details(details: dict[str, Any] | None) -> dict[str, Any] | None:
+def _shown(key: str, record_type: str | None) -> bool:
+    if key not in SHOWN_DETAILS:
+        return False
+    record_types = SHOWN_ONLY_ON.get(key)
+    return record_types is None or record_type in record_types
+
+
+def shown_details(
+    details: dict[str, Any] | None, record_type: str | None = None
+) -> dict[str, Any] | None:
     """An event's details as an auditor sees them: case data replaced by `"withheld"`."""
     if not details:
         return details
-    return {key: value if key in SHOWN_DETAILS else WITHHELD for key, value in details.items()}
+    return {key: value if _shown(key, record_type) else WITHHELD for key, value in details.items()}
 
 
 class ShownDetails(ma.fields.Dict):
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        return super()._serialize(shown_details(value), attr, obj, **kwargs)
+        record_type = obj.get("record_type") if isinstance(obj, dict) else obj.record_type
+        return super()._serialize(shown_details(value, record_type), attr, obj, **kwargs)
 
 
 class AuditEventSchema(ma.Schema):

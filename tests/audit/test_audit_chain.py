@@ -18,6 +18,7 @@ from sywc.audit.models import AuditEvent, AuditEventRecord
 from sywc.extensions import db
 from tests.audit import tamper_trail, verify_trail
 from tests.conftest import PASSWORD, assert_problem, audit_actions
+from tests.incidents.helpers import add_incident, add_youth
 from tests.youths.helpers import create_youth
 
 
@@ -446,3 +447,28 @@ def test_an_event_naming_several_records_is_appended_with_its_links_in_one_state
         # Each record once, all pointing at the new event.
         assert [tuple(link) for link in links] == [(2, "youth", "1"), (2, "youth", "3")]
         assert verification.walk().ok
+
+
+def test_the_auditor_is_not_shown_a_young_persons_role_in_an_incident(
+    app, client, officer, auditor
+):
+    youth = add_youth(app)
+    incident = add_incident(app, created_by_id=officer.id)
+    linked = client.post(
+        f"/api/v1/incidents/{incident}/involvements",
+        json={"youth_id": youth, "role": "suspect"},
+        headers=officer.headers,
+    )
+    assert linked.status_code == 201
+    listed = client.get(
+        "/api/v1/audit-events?action=incident_involvement_added", headers=auditor.headers
+    )
+    details = listed.get_json()["items"][0]["details"]
+    assert details["youth_id"] == youth
+    assert details["role"] == "withheld"
+    # An account's role is the partnership's own organisation, and stays shown.
+    created = client.get(
+        f"/api/v1/audit-events?action=user_created&record_type=user&record_id={officer.id}",
+        headers=auditor.headers,
+    )
+    assert created.get_json()["items"][0]["details"]["role"] == "officer"
