@@ -13,7 +13,6 @@ from sywc.audit import service as audit
 from sywc.errors import ValidationFailed
 from sywc.extensions import db
 from sywc.http import Page, check_version, effective_changes, paginate
-from sywc.incidents.models import Incident
 from sywc.incidents.people import check_people, record_youths, replace_people, roles_of
 from sywc.incidents.policies import get_visible_incident
 from sywc.pvs.models import PvsAction, PvsAttendee, PvsIndividual, PvsMeeting
@@ -50,7 +49,9 @@ def create_meeting(
     *, principal: Principal, incident_id: int, data: dict[str, Any], now: datetime
 ) -> PvsMeeting:
     """Record a meeting held about an incident, with the actions it agreed."""
-    incident = get_visible_incident(principal, incident_id)
+    # Locked like a change of the incident, so a time it is being moved to meanwhile is
+    # the one the meeting is checked against, and that change sees this meeting.
+    incident = get_visible_incident(principal, incident_id, for_update=True)
     check_meeting_dates(
         incident=incident, held_at=data["held_at"], follow_up_on=data.get("follow_up_on"), now=now
     )
@@ -222,8 +223,8 @@ def update_meeting(
         _record_view(meeting, now=now, details={"unchanged": named})
         db.session.commit()
         return meeting
-    incident = db.session.get(Incident, meeting.incident_id)
-    assert incident is not None
+    # Locked, as a change of the incident locks it: neither can move past the other unseen.
+    incident = get_visible_incident(principal, meeting.incident_id, for_update=True)
     held_at = changes.get("held_at", meeting.held_at)
     follow_up_on = changes.get("follow_up_on", meeting.follow_up_on)
     check_meeting_dates(incident=incident, held_at=held_at, follow_up_on=follow_up_on, now=now)
