@@ -92,7 +92,8 @@ def report_route(name: str, args: type[ma.Schema]) -> Callable[[Callable[..., An
 
 @report_route("cohort", WardStatsArgs)
 def cohort_statistics(args: dict[str, Any]) -> Any:
-    """Active cohort by RAG, gender, age, ward, ethnicity, lead agency, reason; entries, exits."""
+    """Active cohort by RAG, gender, age, ward, ethnicity, lead agency, reason; entries and
+    exits (senior officers)."""
     return _serve("cohort", args)
 
 

@@ -34,20 +34,29 @@ COHORT_TABLES = (
     "entries",
     "exits",
 )
+# Flows into and out of the cohort. The cohort at the end of one quarter, plus the next
+# quarter's entries, less its exits, is the cohort at the end of that one: with both
+# quarters' cohorts published, a withheld entry or exit count (or a withheld count of
+# either cohort) comes back from figures each suppressed safely on its own. So board
+# members, whose quarters follow one another, get the cohort without its flows.
+FLOW_TABLES = ("entries", "exits")
 
 
 def cohort_report(ctx: Context) -> Report:
-    """Report the active cohort by every dimension, and entries and exits in the period."""
+    """Report the active cohort by every dimension, and entries and exits in the period
+    (not to board members: see `FLOW_TABLES`)."""
     published = snapshot(ctx)
     boroughs = ctx.scope.boroughs
-    rendered = [count_table(tables(name, boroughs), published) for name in COHORT_TABLES]
-    notes = [
-        ACTIVE_NOTE,
-        RAG_NOTE,
-        AGE_NOTE,
-        "Entries are records opened in the period; exits are records closed in it.",
-    ]
-    return Report(rendered, notes)
+    suppressed = ctx.scope.suppressed
+    names = [name for name in COHORT_TABLES if not (suppressed and name in FLOW_TABLES)]
+    rendered = [count_table(tables(name, boroughs), published) for name in names]
+    flows = (
+        "Entries and exits are not given with small numbers withheld: with the cohort at "
+        "the end of the quarter before, they would give withheld counts back."
+        if suppressed
+        else "Entries are records opened in the period; exits are records closed in it."
+    )
+    return Report(rendered, [ACTIVE_NOTE, RAG_NOTE, AGE_NOTE, flows])
 
 
 def overlap_report(ctx: Context) -> Report:
