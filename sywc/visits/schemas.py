@@ -25,8 +25,8 @@ class VisitCreateSchema(ma.Schema):
         required=True,
         metadata={
             "description": "When, with a UTC offset; not in the future (5 minutes' "
-            "clock skew allowed), nor on a day (in the business timezone) before the young "
-            "person entered the cohort"
+            "clock skew allowed, within today), nor on a day (in the business timezone) "
+            "before the young person entered the cohort"
         },
     )
     officer_ids = ma.fields.List(

@@ -63,7 +63,10 @@ def _apply_visit(youth: Youth, visit: Visit, *, now: datetime) -> int:
 
 
 def _check_visited_at(youth: Youth, visited_at: datetime, *, now: datetime) -> None:
-    if visited_at > now + CLOCK_SKEW:
+    # The skew forgives a device's clock, not a day: just before midnight, a few minutes
+    # ahead is tomorrow's business day, which would date the last seen-visit (and the
+    # next due date) a day late, as no rating may be dated.
+    if visited_at > now + CLOCK_SKEW or clock.business_date(visited_at) > clock.business_date(now):
         raise ValidationFailed.field("visited_at", "Must not be in the future.")
     # As for a rating: the record's visits are the cohort's work with the young person,
     # which starts when they enter it (and no one is visited before they were born).

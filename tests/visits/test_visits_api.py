@@ -100,6 +100,21 @@ def test_small_clock_skew_is_allowed(client, frozen, officer):
     assert_problem(late, 422, "visited_at")
 
 
+def test_the_skew_allowed_never_dates_a_visit_tomorrow(app, client, officer, monkeypatch):
+    # 23:58 in London (BST): a device four minutes fast says 00:02, tomorrow's London day.
+    now = datetime(2026, 7, 10, 22, 58, tzinfo=UTC)
+    monkeypatch.setattr("sywc.clock.utcnow", lambda: now)
+    youth = create_youth(client, officer, rag="red")
+    before = row_counts(app)
+    tomorrow = _visit(client, officer, youth["id"], visited_at="2026-07-11T00:02:00+01:00")
+    assert_problem(tomorrow, 422, "visited_at")
+    assert row_counts(app) == before
+    tonight = _visit(client, officer, youth["id"], visited_at="2026-07-10T23:59:00+01:00")
+    assert tonight.status_code == 201, tonight.get_json()
+    schedule = tonight.get_json()["schedule"]
+    assert (schedule["last_seen_on"], schedule["next_visit_due"]) == ("2026-07-10", "2026-07-17")
+
+
 def test_recording_officer_need_not_be_among_the_visitors(client, frozen, officer, make_user):
     visitor = make_user("officer", "YOT")
     youth = create_youth(client, officer)
