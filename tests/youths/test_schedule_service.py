@@ -276,6 +276,19 @@ def test_new_rating_leaves_a_still_missed_visit_open(app, principal):
         assert _alert_states(youth_id)["missed_visit"] == ("open", None)
 
 
+def test_a_late_entered_rating_already_past_its_review_leaves_the_review_alert_open(app, principal):
+    with app.app_context():
+        youth_id = new_youth(principal, rag="red")
+        _alert(youth_id, "rag_review_due")
+        now = at(ENTRY + timedelta(days=60))
+        # The rating in force, but dated day 20: its red review (28 days) fell due on day 48.
+        late = rate(principal, youth_id, ENTRY + timedelta(days=20), "red", now=now)
+        assert late.current is True
+        assert _alert_states(youth_id)["rag_review_due"] == ("open", None)
+        rate(principal, youth_id, ENTRY + timedelta(days=33), "red", now=now)  # due day 61
+        assert _alert_states(youth_id)["rag_review_due"] == ("resolved", "rag_assessed")
+
+
 def test_closing_resolves_schedule_alerts_and_refuses_visits_and_ratings(app, principal):
     with app.app_context():
         youth_id = new_youth(principal, rag="red")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from sywc import clock
 from sywc.alerts.resolve import resolve_alerts
@@ -42,6 +43,17 @@ def _check_date(youth: Youth, assessed_on: date, today: date) -> None:
         )
 
 
+def _review_passed(assessment: RagAssessment, *, today: date) -> bool:
+    """Tell whether a rating is already older than its review period (RAG_REVIEW_*_DAYS).
+
+    A rating entered late can be the newest and still be past its review, as the scan
+    judges it: it does not answer the review the alert asks for, just as a late-entered
+    old visit does not cure a missed one.
+    """
+    period = current_app.config["RAG_REVIEW_DAYS"][assessment.rating]
+    return assessment.assessed_on + timedelta(days=period) < today
+
+
 def _apply_rating(youth: Youth, assessment: RagAssessment, *, now: datetime) -> tuple[bool, int]:
     """Make the rating current if it is the newest; return (current, alerts resolved)."""
     # The newest id wins a tie on the date, and a new row always has the newest id.
@@ -55,9 +67,12 @@ def _apply_rating(youth: Youth, assessment: RagAssessment, *, now: datetime) -> 
     db.session.flush()
     if not current:
         return False, 0
-    types = ["rag_review_due"]
-    if not schedule_missed(youth, today=clock.business_date(now), rules=rules):
+    today = clock.business_date(now)
+    types = [] if _review_passed(assessment, today=today) else ["rag_review_due"]
+    if not schedule_missed(youth, today=today, rules=rules):
         types.append("missed_visit")
+    if not types:
+        return True, 0
     resolved = resolve_alerts(
         subject_type="youth", subject_id=youth.id, types=types, now=now, resolution="rag_assessed"
     )
