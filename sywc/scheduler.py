@@ -120,8 +120,10 @@ def run_job(
     held after `wait` seconds, or if `recent` is given and a run of the job that started
     within it succeeded. A stoppable job ends between two chunks once `stopping()` says
     so."""
-    as_of = now or clock.utcnow()
     with scheduler_lock(job.lock, wait=wait) as held:
+        # As of when the lock is taken, not when asked: a run that waited for the job under
+        # way (a scan, perhaps past midnight) must not judge by an earlier time than it did.
+        as_of = now or clock.utcnow()
         if not held:
             log.warning(
                 "job skipped: another scheduler process holds the lock",

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sywc.alerts.causes import ScanRules
 from sywc.alerts.locks import scheduler_lock
 from sywc.alerts.models import Alert, AlertEvent, JobRun
-from sywc.alerts.scan import apply_scan
+from sywc.alerts.scan import apply_scan, scan
 from sywc.extensions import db
 from sywc.logs import format_exception
 from sywc.scheduler import (
@@ -215,6 +215,40 @@ def test_cli_run_waits_for_the_job_under_way_then_runs(
     assert counted(body), body
     assert lock_time.sleeps == [1.0]
     assert [(r.job, r.outcome) for r in runs(app)] == [(job, "succeeded")]
+
+
+def test_cli_scan_that_waited_past_midnight_judges_by_the_day_it_ran(
+    app, runner, clock, monkeypatch
+):
+    with app.app_context():
+        # Due on 17 November: missed from the 18th, a London day that starts at 00:00 UTC.
+        youth_id = factories.youth(rag="red", next_visit_due=TODAY - timedelta(days=1)).id
+        db.session.commit()
+    clock.now = datetime(2026, 11, 17, 23, 59, 50, tzinfo=UTC)
+    other_process = ExitStack()
+    with app.app_context():
+        assert other_process.enter_context(scheduler_lock())
+
+    def scan_under_way_ends_after_midnight() -> None:
+        clock.now = datetime(2026, 11, 18, 0, 0, 10, tzinfo=UTC)
+        with app.app_context():
+            assert scan(now=clock.now).opened["missed_visit"] == 1
+        other_process.close()
+
+    monkeypatch.setattr(
+        "sywc.alerts.locks.time", LockTime(on_sleep=scan_under_way_ends_after_midnight)
+    )
+    result = runner.invoke(args=["sywc", "scan", "--wait", "30"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["as_of"] == "2026-11-18"
+    assert (body["opened"]["missed_visit"], body["resolved"]["missed_visit"]) == (0, 0)
+    with app.app_context():
+        alert = db.session.scalar(sa.select(Alert).where(Alert.subject_id == youth_id))
+        assert alert.status == "open"
+        assert db.session.scalar(
+            sa.select(JobRun.as_of).where(JobRun.id == body["job_run_id"])
+        ) == (datetime(2026, 11, 18, 0, 0, 10, tzinfo=UTC))
 
 
 def test_cli_scan_waits_five_minutes_at_most_then_says_it_could_not_run(

@@ -25,15 +25,17 @@ from sywc.scheduler import ALERT_SCAN, run_job
 def scan_command(as_of: datetime | None, wait: int) -> None:
     """Run one alert scan now and print what it opened, escalated and resolved as JSON;
     exit 1 if it failed, or could not run for the wait."""
-    # The day starts at midnight in the business timezone, not UTC.
-    now = clock.day_start(as_of.date()) if as_of else clock.utcnow()
+    # The day starts at midnight in the business timezone, not UTC. Without a day, the
+    # run is as of when it takes the lock, which may come after a wait.
+    now = clock.day_start(as_of.date()) if as_of else None
     run = run_job(ALERT_SCAN, now=now, wait=wait)
+    judged = now or run.as_of or clock.utcnow()
     click.echo(
         json.dumps(
             {
                 "job_run_id": run.id,
                 "outcome": run.outcome,
-                "as_of": clock.business_date(now).isoformat(),
+                "as_of": clock.business_date(judged).isoformat(),
                 **(run.counts or {}),
             }
         )
