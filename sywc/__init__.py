@@ -25,6 +25,7 @@ from sywc.extensions import api, cors, db, jwt, limit_decorated_views_only, limi
 from sywc.fields import IdConverter
 from sywc.http import add_security_headers, check_query_string, check_request_body
 from sywc.openapi import check_undeclared_body
+from sywc.referrals.clock import check_clock_settings
 from sywc.routes import BLUEPRINTS
 
 
@@ -36,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None, *, env: str | None = None) 
     app.config.update(settings)
     app.config.update(config or {})
     check_business_timezone(app.config)
+    check_clock_settings(app.config)
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])  # type: ignore[method-assign]
 

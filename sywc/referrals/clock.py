@@ -7,12 +7,14 @@ reads the deployment's settings, when a service asks.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from config.reference import BANK_HOLIDAYS
+from config.reference import BANK_HOLIDAYS, england_and_wales_bank_holidays
+from config.settings import ConfigurationError
 
 DEFAULT_DAY_ENDS_AT = "17:00"
 
@@ -36,6 +38,22 @@ class ClockSettings:
             day_ends_at=time.fromisoformat(config.get("REFERRAL_DAY_ENDS_AT", DEFAULT_DAY_ENDS_AT)),
             working_days=dict(config["REFERRAL_ACK_WORKING_DAYS"]),
         )
+
+
+def check_clock_settings(config: Mapping[str, Any]) -> None:
+    """Refuse, before anything starts, clock settings that cannot be read.
+
+    They are read on every referral sent and every overdue list: found out there, a
+    mistyped `EXTRA_BANK_HOLIDAYS` or `REFERRAL_DAY_ENDS_AT` fails each one with a 500,
+    and a partner system retrying its referrals never gets one through.
+    """
+    try:
+        ClockSettings.from_config(config)
+    except (ValueError, TypeError) as error:
+        raise ConfigurationError(
+            "EXTRA_BANK_HOLIDAYS must list dates (YYYY-MM-DD) and REFERRAL_DAY_ENDS_AT "
+            f"be a time (HH:MM); {error}"
+        ) from error
 
 
 def is_working_day(day: date, holidays: Iterable[date] = frozenset()) -> bool:
@@ -74,8 +92,21 @@ def received_on(submitted_at: datetime, settings: ClockSettings) -> date:
     return day
 
 
+@cache
+def _standing_holidays(year: int) -> frozenset[date]:
+    """Return the England and Wales bank holidays of `year` and the next, by the standing rules."""
+    return england_and_wales_bank_holidays(year, year + 1)
+
+
 def acknowledge_by(submitted_at: datetime, urgency: str, settings: ClockSettings) -> date:
-    """Return the last day on which acknowledging the referral is still in time."""
+    """Return the last day on which acknowledging the referral is still in time.
+
+    `BANK_HOLIDAYS` lists a few years only: past its last one, Christmas and Easter would
+    count as working days and shorten the receiver's time. A deadline ends within days of
+    the referral, so the holidays of the year it is sent in and the next are always added.
+    """
+    year = submitted_at.astimezone(settings.tz).year
+    settings = replace(settings, holidays=settings.holidays | _standing_holidays(year))
     received = received_on(submitted_at, settings)
     return add_working_days(received, settings.working_days[urgency], settings.holidays)
 

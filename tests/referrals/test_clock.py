@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from config.reference import BANK_HOLIDAYS
+from config.settings import ConfigurationError
+from sywc import create_app
 from sywc.referrals.clock import (
     ClockSettings,
     acknowledge_by,
@@ -128,3 +130,33 @@ def test_deadline_is_a_working_day_after_the_local_submission_day(moment, urgenc
     assert is_working_day(deadline, BANK_HOLIDAYS)
     assert deadline > moment.astimezone(LONDON).date()
     assert deadline <= moment.astimezone(LONDON).date() + timedelta(days=12)
+
+
+@pytest.mark.parametrize(
+    ("submitted", "urgency", "expected"),
+    [
+        # New Year's Day 2029 is a Monday: a Friday urgent referral is due on Tuesday.
+        (london(2028, 12, 29), "urgent", date(2029, 1, 2)),
+        # Easter 2029: Good Friday 30 March and Easter Monday 2 April.
+        (london(2029, 3, 29), "urgent", date(2029, 4, 3)),
+        # Christmas 2031 is a Thursday, Boxing Day a Friday.
+        (london(2031, 12, 24), "standard", date(2031, 12, 31)),
+    ],
+)
+def test_bank_holidays_count_in_years_the_reference_list_does_not_cover(
+    submitted, urgency, expected
+):
+    assert acknowledge_by(submitted, urgency, SETTINGS) == expected
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ({"EXTRA_BANK_HOLIDAYS": ["2026-12-24", "31/12/2026"]}, "31/12/2026"),
+        ({"REFERRAL_DAY_ENDS_AT": "5pm"}, "5pm"),
+    ],
+)
+def test_clock_settings_it_cannot_read_are_refused_at_startup(override, named):
+    # Accepted, they would fail every referral sent with a 500.
+    with pytest.raises(ConfigurationError, match=named):
+        create_app(override, env="test")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -144,3 +144,20 @@ def test_a_board_member_s_medians_cover_the_borough_asked_for(app, client, board
     for borough, expected in (("WCC", 1.0), ("RBKC", 5.0)):
         body = fetch(client, "referrals", board, borough=borough, **QUARTER)
         assert table(body, "median_working_days_to_acknowledge")["total"] == expected
+
+
+def test_bank_holidays_count_in_years_the_reference_list_does_not_cover(
+    app, client, make_user, monkeypatch
+):
+    monkeypatch.setattr("sywc.clock.utcnow", lambda: datetime(2029, 4, 10, 12, tzinfo=UTC))
+    senior = make_user("senior_officer", "MPS", boroughs=["WCC", "RBKC"])
+    with app.app_context():
+        # Thursday before Easter 2029, acknowledged on the Tuesday after: Good Friday and
+        # Easter Monday are bank holidays, so 1 working day, as the referral clock counts.
+        sent(date(2029, 3, 29), status="acknowledged", acknowledge_by=date(2029, 4, 3),
+             acknowledged_at=f.at(date(2029, 4, 3)))  # fmt: skip
+        db.session.commit()
+
+    body = fetch(client, "referrals", senior, **{"from": "2029-01-01", "to": "2029-03-31"})
+
+    assert table(body, "median_working_days_to_acknowledge")["total"] == 1.0

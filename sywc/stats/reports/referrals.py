@@ -7,7 +7,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from config.reference import AGENCY_CODES, REFERRAL_RECEIVING_AGENCIES
+from config.reference import (
+    AGENCY_CODES,
+    REFERRAL_RECEIVING_AGENCIES,
+    england_and_wales_bank_holidays,
+)
 from sywc.referrals.clock import ClockSettings
 from sywc.referrals.enums import ReferralStatus
 from sywc.referrals.models import Referral
@@ -96,7 +100,14 @@ MEDIANS = ("acknowledge", "decide")
 def _working_days(ctx: Context, in_period: list[Any]) -> list[list[Any]]:
     """Count the referrals by working days to acknowledgement and to decision, per
     borough: the histograms of the medians."""
-    holidays = ClockSettings.from_config(ctx.config).holidays
+    # The referral clock's calendar, with the standing holidays of the years these
+    # referrals were sent in and the next, when most are answered (up to this year): the
+    # reference list covers a few years only.
+    first = ctx.period.start.year
+    last = max(first, min(ctx.period.end.year + 1, ctx.today.year))
+    holidays = ClockSettings.from_config(ctx.config).holidays | england_and_wales_bank_holidays(
+        first, last
+    )
     sent = ctx.day_of(Referral.submitted_at)
     rows: list[list[Any]] = []
     for name, column in zip(MEDIANS, (Referral.acknowledged_at, Referral.decided_at), strict=True):
