@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import click
 from flask import Flask, current_app
@@ -112,10 +112,8 @@ def deactivate_user_command(username: str) -> None:
 )
 def audit_verify_command(resume: bool) -> None:
     """Walk the whole audit chain and record the walk; exit 1 naming the first broken link."""
-    within = timedelta(minutes=int(current_app.config["AUDIT_VERIFY_MINUTES"]))
-    result = verification.verify_and_record(
-        limit=None, actor=CLI_ACTOR, resume_within=within if resume else None
-    )
+    within = verification.whole_walk_interval(current_app.config) if resume else None
+    result = verification.verify_and_record(limit=None, actor=CLI_ACTOR, resume_within=within)
     click.echo(json.dumps(result.as_dict(), default=datetime.isoformat))
     if not result.ok:
         sys.exit(1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -25,9 +25,12 @@ def verify_audit_job(
     stopped if it began within one interval: a deploy a day does not keep a trail that
     takes longer than the time between deploys from ever being walked whole.
     """
-    interval = timedelta(minutes=int(current_app.config["AUDIT_VERIFY_MINUTES"]))
     result = verification.verify_and_record(
-        limit=None, actor=SYSTEM, now=now, stopping=stopping, resume_within=interval
+        limit=None,
+        actor=SYSTEM,
+        now=now,
+        stopping=stopping,
+        resume_within=verification.whole_walk_interval(current_app.config),
     )
     walk = result.walk
     if not walk.ok:

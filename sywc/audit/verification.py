@@ -318,6 +318,12 @@ def last_whole_walk(session: Session) -> RecordedWalk | None:
     )
 
 
+def whole_walk_interval(config: Mapping[str, Any]) -> timedelta:
+    """How often the scheduler walks the whole trail, and so how long ago a stopped whole
+    walk may have begun and still be carried on (`AUDIT_VERIFY_MINUTES`)."""
+    return timedelta(minutes=int(config["AUDIT_VERIFY_MINUTES"]))
+
+
 def _newest_id(session: Session) -> int:
     return session.scalar(sa.select(sa.func.max(_EVENTS.c.id))) or 0
 

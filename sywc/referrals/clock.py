@@ -39,6 +39,12 @@ class ClockSettings:
             working_days=dict(config["REFERRAL_ACK_WORKING_DAYS"]),
         )
 
+    def with_standing_holidays(self, first_year: int, last_year: int) -> ClockSettings:
+        """These settings with the England and Wales bank holidays of `first_year` to
+        `last_year` added by the standing rules: `BANK_HOLIDAYS` lists a few years only,
+        and past its last one Christmas and Easter would count as working days."""
+        return replace(self, holidays=self.holidays | _standing_holidays(first_year, last_year))
+
 
 def check_clock_settings(config: Mapping[str, Any]) -> None:
     """Refuse, before anything starts, clock settings that cannot be read.
@@ -93,20 +99,18 @@ def received_on(submitted_at: datetime, settings: ClockSettings) -> date:
 
 
 @cache
-def _standing_holidays(year: int) -> frozenset[date]:
-    """Return the England and Wales bank holidays of `year` and the next, by the standing rules."""
-    return england_and_wales_bank_holidays(year, year + 1)
+def _standing_holidays(first_year: int, last_year: int) -> frozenset[date]:
+    return england_and_wales_bank_holidays(first_year, last_year)
 
 
 def acknowledge_by(submitted_at: datetime, urgency: str, settings: ClockSettings) -> date:
     """Return the last day on which acknowledging the referral is still in time.
 
-    `BANK_HOLIDAYS` lists a few years only: past its last one, Christmas and Easter would
-    count as working days and shorten the receiver's time. A deadline ends within days of
-    the referral, so the holidays of the year it is sent in and the next are always added.
+    A deadline ends within days of the referral, so the holidays of the year it is sent
+    in and the next are the ones that count.
     """
     year = submitted_at.astimezone(settings.tz).year
-    settings = replace(settings, holidays=settings.holidays | _standing_holidays(year))
+    settings = settings.with_standing_holidays(year, year + 1)
     received = received_on(submitted_at, settings)
     return add_working_days(received, settings.working_days[urgency], settings.holidays)
 

@@ -7,11 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from config.reference import (
-    AGENCY_CODES,
-    REFERRAL_RECEIVING_AGENCIES,
-    england_and_wales_bank_holidays,
-)
+from config.reference import AGENCY_CODES, REFERRAL_RECEIVING_AGENCIES
 from sywc.referrals.clock import ClockSettings
 from sywc.referrals.enums import ReferralStatus
 from sywc.referrals.models import Referral
@@ -100,14 +96,11 @@ MEDIANS = ("acknowledge", "decide")
 def _working_days(ctx: Context, in_period: list[Any]) -> list[list[Any]]:
     """Count the referrals by working days to acknowledgement and to decision, per
     borough: the histograms of the medians."""
-    # The referral clock's calendar, with the standing holidays of the years these
-    # referrals were sent in and the next, when most are answered (up to this year): the
-    # reference list covers a few years only.
+    # The referral clock's calendar over the years these referrals were sent in and the
+    # next, when most are answered (up to this year).
     first = ctx.period.start.year
     last = max(first, min(ctx.period.end.year + 1, ctx.today.year))
-    holidays = ClockSettings.from_config(ctx.config).holidays | england_and_wales_bank_holidays(
-        first, last
-    )
+    holidays = ClockSettings.from_config(ctx.config).with_standing_holidays(first, last).holidays
     sent = ctx.day_of(Referral.submitted_at)
     rows: list[list[Any]] = []
     for name, column in zip(MEDIANS, (Referral.acknowledged_at, Referral.decided_at), strict=True):
