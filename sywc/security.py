@@ -46,6 +46,11 @@ class Principal:
         return self.kind == "partner"
 
     @property
+    def user_id(self) -> int | None:
+        """The id of the user calling; None for a partner system, which is no user."""
+        return None if self.is_partner else self.id
+
+    @property
     def is_senior(self) -> bool:
         return self.role == Role.SENIOR_OFFICER
 

@@ -29,6 +29,8 @@ class SubjectType(StrEnum):
 class AlertEventKind(StrEnum):
     OPENED = "opened"
     ESCALATED = "escalated"
+    # The agency to act changed (a new lead agency, an action handed to another agency).
+    REASSIGNED = "reassigned"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
 

@@ -35,9 +35,19 @@ _RESOLVE = (
 
 
 def resolve_alerts(
-    *, subject_type: str, subject_id: int, types: Iterable[str], now: datetime, resolution: str
+    *,
+    subject_type: str,
+    subject_id: int,
+    types: Iterable[str],
+    now: datetime,
+    resolution: str,
+    actor_id: int | None,
 ) -> int:
-    """Resolve the unresolved alerts of these types for one subject; never commits."""
+    """Resolve the unresolved alerts of these types for one subject; never commits.
+
+    `actor_id` is the user whose change removed the cause, recorded on each `resolved`
+    event (None for a partner system, which is no user).
+    """
     types = list(types)
     # No alert is loaded here, so there is nothing in the session to keep in step: the
     # UPDATE goes on the session's connection, after the session's own pending changes,
@@ -56,17 +66,26 @@ def resolve_alerts(
         )
     )
     if resolved:
-        _record_resolved(subject_type=subject_type, subject_id=subject_id, types=types, now=now)
+        _record_resolved(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            types=types,
+            now=now,
+            actor_id=actor_id,
+        )
     return resolved
 
 
 def _record_resolved(
-    *, subject_type: str, subject_id: int, types: list[str], now: datetime
+    *, subject_type: str, subject_id: int, types: list[str], now: datetime, actor_id: int | None
 ) -> None:
     """Record the `resolved` event of the alerts just resolved, in the same statement set."""
     event = aliased(AlertEvent)
     rows = sa.select(
-        Alert.id, sa.literal(str(AlertEventKind.RESOLVED)), sa.literal(now, UTCDateTime())
+        Alert.id,
+        sa.literal(str(AlertEventKind.RESOLVED)),
+        sa.literal(now, UTCDateTime()),
+        sa.literal(actor_id, sa.Integer),
     ).where(
         Alert.subject_type == subject_type,
         Alert.subject_id == subject_id,
@@ -75,4 +94,6 @@ def _record_resolved(
         Alert.resolved_at == now,
         ~sa.exists().where(event.alert_id == Alert.id, event.event == AlertEventKind.RESOLVED),
     )
-    db.session.execute(sa.insert(AlertEvent).from_select(("alert_id", "event", "at"), rows))
+    db.session.execute(
+        sa.insert(AlertEvent).from_select(("alert_id", "event", "at", "actor_id"), rows)
+    )

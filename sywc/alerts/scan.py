@@ -40,6 +40,8 @@ class ScanResult:
     opened: dict[str, int] = field(default_factory=dict)
     resolved: dict[str, int] = field(default_factory=dict)
     escalated: dict[str, int] = field(default_factory=dict)
+    # Unresolved alerts whose agency to act changed.
+    reassigned: dict[str, int] = field(default_factory=dict)
     # Young people whose stored next visit due was brought in line with the cadence.
     rescheduled: list[int] = field(default_factory=list)
 
@@ -49,6 +51,7 @@ class ScanResult:
             any(self.opened.values())
             or any(self.resolved.values())
             or any(self.escalated.values())
+            or any(self.reassigned.values())
             or bool(self.rescheduled)
         )
 
@@ -57,6 +60,7 @@ class ScanResult:
             "opened": self.opened,
             "resolved": self.resolved,
             "escalated": self.escalated,
+            "reassigned": self.reassigned,
             "rescheduled": len(self.rescheduled),
         }
 
@@ -120,6 +124,9 @@ def apply_scan(
             if cause.escalates
             else 0
         )
+        result.reassigned[str(cause.type)] = _record_reassignments(
+            session, cause, current, now=now, job_run_id=job_run_id
+        )
         _refresh(session, cause, current)
     _record_openings(session, job_run_id=job_run_id)
     _record_resolutions(session, now=now, job_run_id=job_run_id)
@@ -168,8 +175,35 @@ def _record_escalations(
     return session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
 
 
+def _record_reassignments(
+    session: Session, cause: Cause, current: Any, *, now: datetime, job_run_id: int | None
+) -> int:
+    """Record a reassignment for each unresolved alert whose agency to act is changing."""
+    moving = sa.select(
+        Alert.id,
+        sa.literal(str(AlertEventKind.REASSIGNED)),
+        sa.literal(now, UTCDateTime()),
+        sa.literal(job_run_id, sa.Integer),
+    ).where(
+        *_unresolved(cause),
+        Alert.subject_id == current.c.subject_id,
+        Alert.agency.is_distinct_from(current.c.agency),
+    )
+    stmt = sa.insert(AlertEvent).from_select(_EVENT_COLUMNS, moving)
+    return session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
+
+
 def _refresh(session: Session, cause: Cause, current: Any) -> None:
-    """Carry changes of the subject (due date, level, agency, owner) onto its open alert."""
+    """Carry changes of the subject (due date, level, agency, owner) onto its open alert.
+
+    An acknowledgement answers the alert as it stood: an escalation, or a new agency to
+    act, is news it did not cover, so such an alert is open again, unacknowledged (its
+    events keep who acknowledged it and when).
+    """
+    news = sa.or_(
+        current.c.escalation_level > Alert.escalation_level,
+        Alert.agency.is_distinct_from(current.c.agency),
+    )
     stmt = (
         sa.update(Alert)
         .where(
@@ -177,7 +211,14 @@ def _refresh(session: Session, cause: Cause, current: Any) -> None:
             Alert.subject_id == current.c.subject_id,
             sa.or_(*(getattr(Alert, name).is_distinct_from(current.c[name]) for name in CARRIED)),
         )
-        .values({name: current.c[name] for name in CARRIED})
+        .values(
+            {name: current.c[name] for name in CARRIED}
+            | {
+                "status": sa.case((news, str(AlertStatus.OPEN)), else_=Alert.status),
+                "acknowledged_at": sa.case((news, sa.null()), else_=Alert.acknowledged_at),
+                "acknowledged_by_id": sa.case((news, sa.null()), else_=Alert.acknowledged_by_id),
+            }
+        )
         .execution_options(synchronize_session=False)
     )
     session.execute(stmt)

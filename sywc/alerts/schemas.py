@@ -14,7 +14,13 @@ from sywc.http import PageArgs
 class AlertSchema(ma.Schema):
     id = ma.fields.Integer()
     type = ma.fields.String(metadata={"enum": [str(t) for t in AlertType]})
-    status = ma.fields.String(metadata={"enum": [str(s) for s in AlertStatus]})
+    status = ma.fields.String(
+        metadata={
+            "enum": [str(s) for s in AlertStatus],
+            "description": "An acknowledged alert is open again once it escalates or its "
+            "agency to act changes",
+        }
+    )
     subject_type = ma.fields.String(
         metadata={"description": "What the alert is about: youth, referral or pvs_action"}
     )

@@ -31,7 +31,7 @@ SHOWN_DETAILS = frozenset(
         *("allowed_agencies", "role", "scopes", "values", "sessions_ended", "locked_now"),
         # sign-in refusals, statistics asked for, and the service's own bookkeeping
         *("reason", "limit", "table", "from", "to", "suppressed", "format", "purged", "as_of"),
-        *("opened", "resolved", "escalated", "rescheduled", "cadence_days"),
+        *("opened", "resolved", "escalated", "reassigned", "rescheduled", "cadence_days"),
         *("ok", "checked", "scope", "from_id", "through_id", "through_hash", "complete"),
         "first_broken_id",
     }

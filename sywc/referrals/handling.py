@@ -54,6 +54,7 @@ def transition_referral(
             types=[OVERDUE_ALERT],
             now=now,
             resolution=str(referral.status),
+            actor_id=principal.user_id,
         )
     lead_changed = _make_lead(referral, now=now) if make_lead else False
     audit.record(

@@ -59,6 +59,7 @@ def _apply_visit(youth: Youth, visit: Visit, *, now: datetime) -> int:
         types=("missed_visit",),
         now=now,
         resolution="visit_recorded",
+        actor_id=visit.author_id,
     )
 
 

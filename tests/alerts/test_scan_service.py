@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from sywc.alerts.models import Alert, AlertEvent
 from sywc.alerts.resolve import resolve_alerts
 from sywc.alerts.scan import scan
 from sywc.extensions import db
@@ -119,6 +120,59 @@ def test_missed_visit_escalates_after_one_more_cadence_period(app):
     assert [e for _, e in events(app, escalated.id)] == ["opened", "escalated"]
 
 
+def _acknowledge(app, alert_id, user_id):
+    with app.app_context():
+        alert = db.session.get(Alert, alert_id)
+        alert.status, alert.acknowledged_at, alert.acknowledged_by_id = "acknowledged", NOW, user_id
+        db.session.add(
+            AlertEvent(alert_id=alert_id, event="acknowledged", at=NOW, actor_id=user_id)
+        )
+        db.session.commit()
+
+
+def test_an_escalation_or_a_new_lead_agency_reopens_an_acknowledged_alert(app, officer):
+    with app.app_context():
+        # Red: weekly visits. Due a week ago is one day short of escalating; the others
+        # are three days overdue, a long way from it.
+        rising = factories.youth(rag="red", next_visit_due=TODAY - timedelta(days=7)).id
+        moved, kept = (
+            factories.youth(rag="red", next_visit_due=TODAY - timedelta(days=3)).id
+            for _ in range(2)
+        )
+        db.session.commit()
+    run_scan(app)
+    by_subject = {a.subject_id: a.id for a in alerts(app, "missed_visit")}
+    for youth_id in (rising, moved, kept):
+        _acknowledge(app, by_subject[youth_id], officer.id)
+    # By the next morning `rising` is a further week overdue and `moved` has gone to the YOT.
+    with app.app_context():
+        db.session.get(Youth, moved).lead_agency = "YOT"
+        db.session.commit()
+    run_scan(app, NOW + timedelta(days=1))
+    found = {
+        a.subject_id: (a.status, a.acknowledged_at, a.acknowledged_by_id, a.agency)
+        for a in alerts(app, "missed_visit")
+    }
+    # Acknowledged at level 1 by the old agency: the escalation and the new agency are
+    # news the acknowledgement did not cover, so each is open again for whoever acts now.
+    assert found == {
+        rising: ("open", None, None, "MPS"),
+        moved: ("open", None, None, "YOT"),
+        kept: ("acknowledged", NOW, officer.id, "MPS"),
+    }
+    assert [e for _, e in events(app, by_subject[rising])] == [
+        "opened",
+        "acknowledged",
+        "escalated",
+    ]
+    assert [e for _, e in events(app, by_subject[moved])] == [
+        "opened",
+        "acknowledged",
+        "reassigned",
+    ]
+    assert [e for _, e in events(app, by_subject[kept])] == ["opened", "acknowledged"]
+
+
 @pytest.mark.app_config({"VISIT_GRACE_DAYS": 2, "ESCALATION_EXTRA_PERIODS": 2})
 def test_grace_and_escalation_periods_come_from_the_settings(app):
     with app.app_context():
@@ -189,7 +243,7 @@ def test_an_alert_follows_changes_to_its_subject(app, make_user):
     assert (alert.agency, alert.due_on, alert.status) == ("IGXU", TODAY - timedelta(days=4), "open")
 
 
-def test_resolving_at_write_time_records_the_event(app):
+def test_resolving_at_write_time_records_the_event_and_who(app, officer):
     with app.app_context():
         youth_id = factories.youth(next_visit_due=TODAY - timedelta(days=2)).id
         db.session.commit()
@@ -201,11 +255,20 @@ def test_resolving_at_write_time_records_the_event(app):
             types=["missed_visit"],
             now=NOW + timedelta(minutes=1),
             resolution="visit_seen",
+            actor_id=officer.id,
         )
         db.session.commit()
     (alert,) = alerts(app, "missed_visit")
     assert (count, alert.status, alert.resolution) == (1, "resolved", "visit_seen")
     assert [e for _, e in events(app, alert.id)] == ["opened", "resolved"]
+    with app.app_context():
+        actors = db.session.scalars(
+            sa.select(AlertEvent.actor_id)
+            .where(AlertEvent.alert_id == alert.id)
+            .order_by(AlertEvent.id)
+        ).all()
+    # The scan opened it (no user); the officer's change resolved it.
+    assert actors == [None, officer.id]
 
 
 def test_a_scan_that_changes_something_is_audited_without_names(app):

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sywc import clock
-from sywc.alerts.models import Alert
+from sywc.alerts.models import Alert, AlertEvent
 from sywc.errors import Conflict
 from sywc.extensions import db
 from sywc.security import Principal
@@ -241,6 +241,16 @@ def _alert_states(youth_id: int) -> dict[str, tuple[str, str | None]]:
     }
 
 
+def _resolved_by(youth_id: int) -> dict[str, int | None]:
+    """Who resolved each of the young person's alerts, by type, from its `resolved` event."""
+    rows = db.session.execute(
+        sa.select(Alert.type, AlertEvent.actor_id)
+        .join(AlertEvent, AlertEvent.alert_id == Alert.id)
+        .where(Alert.subject_id == youth_id, AlertEvent.event == "resolved")
+    )
+    return dict(rows.all())
+
+
 def test_seen_visit_resolves_missed_visit_only_when_it_cures_it(app, principal):
     with app.app_context():
         youth_id = new_youth(principal, rag="red")
@@ -252,6 +262,8 @@ def test_seen_visit_resolves_missed_visit_only_when_it_cures_it(app, principal):
         assert _alert_states(youth_id)["missed_visit"] == ("open", None)
         visit(principal, youth_id, ENTRY + timedelta(days=30), "seen", now=now)
         assert _alert_states(youth_id)["missed_visit"] == ("resolved", "visit_recorded")
+        # The alert's history names who cured it, as the scan's names the run.
+        assert _resolved_by(youth_id) == {"missed_visit": principal.id}
 
 
 def test_new_rating_resolves_review_and_a_cured_missed_visit(app, principal):
@@ -264,6 +276,10 @@ def test_new_rating_resolves_review_and_a_cured_missed_visit(app, principal):
         assert _alert_states(youth_id) == {
             "missed_visit": ("resolved", "rag_assessed"),
             "rag_review_due": ("resolved", "rag_assessed"),
+        }
+        assert _resolved_by(youth_id) == {
+            "missed_visit": principal.id,
+            "rag_review_due": principal.id,
         }
 
 
@@ -297,6 +313,7 @@ def test_closing_resolves_schedule_alerts_and_refuses_visits_and_ratings(app, pr
         now = at(ENTRY + timedelta(days=30))
         service.close_youth(principal=principal, youth_id=youth_id, reason="Moved away", now=now)
         assert set(_alert_states(youth_id).values()) == {("resolved", "closed")}
+        assert set(_resolved_by(youth_id).values()) == {principal.id}
         with pytest.raises(Conflict):
             visit(principal, youth_id, ENTRY + timedelta(days=29), "seen", now=now)
         db.session.rollback()

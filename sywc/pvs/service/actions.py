@@ -130,6 +130,7 @@ def update_action(
         types=(OVERDUE_ALERT,),
         now=now,
         resolution=str(status),
+        actor_id=principal.user_id,
     )
     db.session.flush()
     audit.record(

@@ -74,7 +74,12 @@ def _apply_rating(youth: Youth, assessment: RagAssessment, *, now: datetime) -> 
     if not types:
         return True, 0
     resolved = resolve_alerts(
-        subject_type="youth", subject_id=youth.id, types=types, now=now, resolution="rag_assessed"
+        subject_type="youth",
+        subject_id=youth.id,
+        types=types,
+        now=now,
+        resolution="rag_assessed",
+        actor_id=assessment.assessed_by_id,
     )
     return True, resolved
 

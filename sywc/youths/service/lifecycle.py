@@ -52,6 +52,7 @@ def close_youth(*, principal: Principal, youth_id: int, reason: str, now: dateti
         types=CLOSING_RESOLVES,
         now=now,
         resolution="closed",
+        actor_id=principal.user_id,
     )
     audit.record(
         "youth_closed",
