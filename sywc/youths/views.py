@@ -110,7 +110,10 @@ def close_youth(body: dict[str, Any], youth_id: int) -> Any:
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT", description="Not closed")
 def reopen_youth(body: dict[str, Any], youth_id: int) -> Any:
-    """Reopen a closed record (senior officer, reason required): back on the schedule."""
+    """Reopen a closed record (senior officer, reason required): back on the schedule.
+
+    The cohort is for ages 10 to 25: someone older today is 422 on `date_of_birth`.
+    """
     youth = service.reopen_youth(
         principal=current_principal(), youth_id=youth_id, reason=body["reason"], now=clock.utcnow()
     )

@@ -335,6 +335,30 @@ def test_close_and_reopen_by_a_senior_officer_with_a_reason(app, client, officer
     ]
 
 
+def test_reopening_someone_now_past_the_cohorts_age_is_422_and_changes_nothing(
+    app, client, officer, senior
+):
+    created = create_youth(client, officer)
+    path = f"/api/v1/youths/{created['id']}"
+    reason = {"reason": "Moved out of London."}
+    assert client.post(f"{path}/close", json=reason, headers=senior.headers).status_code == 200
+    # Entered at 24, closed, and 26 today: the cohort is for ages 10 to 25.
+    today = clock.today()
+    with app.app_context():
+        youth = db.session.get(Youth, created["id"])
+        youth.date_of_birth = today.replace(year=today.year - 26) - timedelta(days=1)
+        youth.entered_on = today.replace(year=today.year - 2)
+        db.session.commit()
+    before = row_counts(app)
+    response = client.post(f"{path}/reopen", json={"reason": "Back."}, headers=senior.headers)
+    assert_problem(response, 422, "date_of_birth")
+    assert "26" in response.get_json()["errors"]["date_of_birth"][0]
+    assert row_counts(app) == before
+    with app.app_context():
+        assert db.session.get(Youth, created["id"]).status == "closed"
+    assert audit_actions(app, action="youth_reopened") == []
+
+
 def test_sql_and_html_in_free_text_are_stored_verbatim_and_returned_as_json(app, client, officer):
     nasty_name = "Robert'); DROP TABLE youths;--"
     nasty_address = '<script>alert("x")</script> & <b>1</b>'

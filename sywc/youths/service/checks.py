@@ -24,14 +24,15 @@ def check_borough_access(principal: Principal, borough: str) -> None:
         raise PermissionDenied("You do not work in that borough.")
 
 
-def check_age(date_of_birth: date, *, on: date) -> None:
-    """Keep the cohort to young people aged 10 to 25 on the day they entered it."""
+def check_age(date_of_birth: date, *, on: date, occasion: str = "at entry") -> None:
+    """Keep the cohort to young people aged 10 to 25 on the day they entered it, or the
+    day a closed record is brought back into it (`occasion` names which, for the message)."""
     if date_of_birth > on:
         raise ValidationFailed.field("date_of_birth", "Must not be in the future.")
     age = age_on(date_of_birth, on)
     if not MIN_AGE <= age <= MAX_AGE:
         raise ValidationFailed.field(
-            "date_of_birth", f"Age at entry must be {MIN_AGE} to {MAX_AGE}, not {age}."
+            "date_of_birth", f"Age {occasion} must be {MIN_AGE} to {MAX_AGE}, not {age}."
         )
 
 

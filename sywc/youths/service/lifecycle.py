@@ -16,6 +16,7 @@ from sywc.youths import policies
 from sywc.youths.enums import YouthStatus
 from sywc.youths.models import Youth, YouthStatusChange
 from sywc.youths.schedule import add_months
+from sywc.youths.service.checks import check_age
 from sywc.youths.service.tracking import reschedule, schedule_rules, touch
 
 # Alerts that make no sense for someone no longer in the cohort.
@@ -71,10 +72,12 @@ def reopen_youth(*, principal: Principal, youth_id: int, reason: str, now: datet
     youth = policies.get_visible_youth(principal, youth_id, for_update=True)
     if youth.status == YouthStatus.ACTIVE:
         raise Conflict("The record is not closed.")
+    today = clock.business_date(now)
+    # Bringing someone back is a new entry into the cohort, which is for ages 10 to 25.
+    check_age(youth.date_of_birth, on=today, occasion="on reopening")
     youth.status = YouthStatus.ACTIVE
     youth.closed_on = None
     # Reopening is a fresh decision to hold this child's data: it earns a fresh review date.
-    today = clock.business_date(now)
     youth.review_by = add_months(today, current_app.config["COHORT_REVIEW_MONTHS"])
     _change_status(youth, action="reopen", reason=reason, principal=principal, now=now)
     audit.record(
