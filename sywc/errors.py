@@ -99,6 +99,11 @@ class ServiceUnavailable(SywcError):
     status, title, slug = 503, "Service Unavailable", "unavailable"
 
 
+# RFC 9110's names where this Python's `HTTPStatus` still has the older ones, so that a
+# problem's title is the same whichever layer raised it.
+_PHRASES = {413: PayloadTooLarge.title, 422: ValidationFailed.title}
+
+
 def problem(
     status: int,
     *,
@@ -110,7 +115,9 @@ def problem(
     extra: Mapping[str, Any] | None = None,
 ) -> Response:
     """Render a problem details response."""
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    phrase = _PHRASES.get(status) or (
+        HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    )
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + (slug or phrase.lower().replace(" ", "-")),
         "title": title or phrase,

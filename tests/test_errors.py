@@ -9,10 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from sywc import clock, create_app
+from sywc.errors import PROBLEM_TYPE_BASE
 from sywc.extensions import db
 from sywc.incidents.models import Incident
 from sywc.users.models import User
 from tests.conftest import BACKEND, assert_problem, post_chunked
+from tests.youths.helpers import youth_payload
 
 
 def test_400_malformed_json(client, admin):
@@ -124,6 +126,32 @@ def test_422_names_each_field_and_rejects_unknown(client, admin):
 def test_422_unknown_query_parameter(client, admin):
     body = assert_problem(client.get("/api/v1/users?rol=admin", headers=admin.headers), 422)
     assert "rol" in body["errors"]
+
+
+def test_one_kind_of_problem_has_one_type_and_one_title_wherever_it_is_raised(
+    app, client, admin, officer
+):
+    """RFC 9457: a type names the problem, and its title does not vary between occurrences."""
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    seen: dict[int, set[tuple[str, str]]] = {}
+
+    def kind(response, status):
+        body = assert_problem(response, status)
+        seen.setdefault(status, set()).add((body["type"], body["title"]))
+
+    # 422 from the request's schema (an unknown field), and from a rule of the service.
+    kind(client.post("/api/v1/users", json={"colour": "blue"}, headers=admin.headers), 422)
+    adult = youth_payload(officer.id, date_of_birth="1990-01-01")
+    kind(client.post("/api/v1/youths", json=adult, headers=officer.headers), 422)
+    # 413 from a declared length, and from a chunked body that runs past the limit.
+    big = {"username": "x" * 5000}
+    kind(client.post("/api/v1/users", json=big, headers=admin.headers), 413)
+    chunked = post_chunked(client, "/api/v1/incidents", _incident_of_size(5000), officer.headers)
+    kind(chunked, 413)
+    assert seen == {
+        422: {(PROBLEM_TYPE_BASE + "validation-failed", "Unprocessable Content")},
+        413: {(PROBLEM_TYPE_BASE + "too-large", "Content Too Large")},
+    }
 
 
 def test_500_hides_internals(database_url):
