@@ -179,6 +179,9 @@ def if_match_version() -> int:
     header = request.headers.get("If-Match")
     if header is None:
         raise PreconditionRequired("Send If-Match with the ETag you last read.")
+    if header.strip() == "*":
+        # Any stored version would match: the lost-update guard the header is asked for.
+        raise PreconditionRequired("Send If-Match with the ETag you last read, not '*'.")
     match = _ETAG.match(header)
     if not match:
         raise PreconditionFailed("If-Match does not name a version of this record.")
@@ -204,7 +207,8 @@ IF_MATCH_PARAMETER = {
     "name": "If-Match",
     "required": True,
     "schema": {"type": "string"},
-    "description": "The ETag of the version being changed (428 without it, 412 when stale)",
+    "description": "The ETag of the version being changed (428 without it or with `*`, "
+    "412 when stale)",
 }
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The record's version"}}
 

@@ -39,12 +39,15 @@ OPTIONAL_IF_MATCH = {
     "name": "If-Match",
     "required": False,
     "schema": {"type": "string"},
-    "description": "Optional: the ETag last read; 412 when the referral changed since",
+    "description": "Optional: the ETag last read; 412 when the referral changed since "
+    "(`*` checks nothing more than its absence)",
 }
 
 
 def _optional_if_match() -> int | None:
-    return if_match_version() if "If-Match" in request.headers else None
+    # Optional here, so `*` (true of any stored version) asks nothing more than no header.
+    header = request.headers.get("If-Match")
+    return None if header is None or header.strip() == "*" else if_match_version()
 
 
 def _etag_for(shown: Any) -> dict[str, str]:

@@ -145,6 +145,18 @@ def test_stale_if_match_is_412(app, client, people):
     assert response.status_code == 200
 
 
+def test_if_match_star_on_a_transition_asks_only_that_the_referral_exists(app, client, people):
+    # If-Match is optional here, and `*` is true of any stored version (RFC 9110).
+    referral_id = add_referral(app)
+    response = client.post(
+        f"{URL}/{referral_id}/transitions",
+        json={"action": "acknowledge"},
+        headers={**people["receiver"].headers, "If-Match": "*"},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert referral_row(app, referral_id)["status"] == "acknowledged"
+
+
 def _overdue(app, **referral):
     """A referral past its acknowledge-by date, with the scan's alert open on it."""
     due = clock.today() - timedelta(days=2)

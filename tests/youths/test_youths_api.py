@@ -135,6 +135,12 @@ def test_patch_needs_if_match_and_refuses_a_stale_one(app, client, officer):
     created = create_youth(client, officer)
     path = f"/api/v1/youths/{created['id']}"
     assert_problem(client.patch(path, json={"gender": "female"}, headers=officer.headers), 428)
+    # `*` would match whatever version is stored: no guard against a lost update, so it
+    # is asked for again (428), not refused as stale (412), which no re-read would cure.
+    anything = client.patch(
+        path, json={"gender": "female"}, headers={**officer.headers, "If-Match": "*"}
+    )
+    assert "ETag" in assert_problem(anything, 428)["detail"]
     etag = client.get(path, headers=officer.headers).headers["ETag"]
     ok = client.patch(
         path,
