@@ -119,15 +119,11 @@ def apply_scan(
     for cause in every:
         current = cause.rows.subquery(f"due_{cause.type}")
         result.resolved[str(cause.type)] = _resolve_cleared(session, cause, current, now=now)
-        result.escalated[str(cause.type)] = (
-            _record_escalations(session, cause, current, now=now, job_run_id=job_run_id)
-            if cause.escalates
-            else 0
-        )
-        result.reassigned[str(cause.type)] = _record_reassignments(
+        escalated, reassigned = _carry_changes(
             session, cause, current, now=now, job_run_id=job_run_id
         )
-        _refresh(session, cause, current)
+        result.escalated[str(cause.type)] = escalated
+        result.reassigned[str(cause.type)] = reassigned
     _record_openings(session, job_run_id=job_run_id)
     _record_resolutions(session, now=now, job_run_id=job_run_id)
     return result
@@ -157,54 +153,80 @@ def _resolve_cleared(session: Session, cause: Cause, current: Any, *, now: datet
     return session.execute(stmt).rowcount
 
 
-def _record_escalations(
+def _carry_changes(
     session: Session, cause: Cause, current: Any, *, now: datetime, job_run_id: int | None
+) -> tuple[int, int]:
+    """Carry changes of the subject onto its unresolved alert, recording each escalation
+    and each change of the agency to act; return how many of each."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _carry_changes_in_one(session, cause, current, now=now, job_run_id=job_run_id)
+    # Each statement below computes the cause's subjects again (a join with `current`):
+    # fine for SQLite's small deployments, one statement instead of three on PostgreSQL.
+    escalated = (
+        _record_event_where(
+            session,
+            cause,
+            current,
+            AlertEventKind.ESCALATED,
+            _rising(current),
+            now=now,
+            job_run_id=job_run_id,
+        )
+        if cause.escalates
+        else 0
+    )
+    reassigned = _record_event_where(
+        session,
+        cause,
+        current,
+        AlertEventKind.REASSIGNED,
+        _moving(current),
+        now=now,
+        job_run_id=job_run_id,
+    )
+    session.execute(_refresh(cause, current))
+    return escalated, reassigned
+
+
+def _rising(current: Any, alert: Any = Alert) -> Any:
+    return current.c.escalation_level > alert.escalation_level
+
+
+def _moving(current: Any, alert: Any = Alert) -> Any:
+    return alert.agency.is_distinct_from(current.c.agency)
+
+
+def _record_event_where(
+    session: Session,
+    cause: Cause,
+    current: Any,
+    kind: AlertEventKind,
+    condition: Any,
+    *,
+    now: datetime,
+    job_run_id: int | None,
 ) -> int:
-    """Record an escalation for each open alert whose level is about to rise."""
-    rising = sa.select(
+    """Record a `kind` event for each unresolved alert of this cause meeting `condition`."""
+    rows = sa.select(
         Alert.id,
-        sa.literal(str(AlertEventKind.ESCALATED)),
+        sa.literal(str(kind)),
         sa.literal(now, UTCDateTime()),
         sa.literal(job_run_id, sa.Integer),
-    ).where(
-        *_unresolved(cause),
-        Alert.subject_id == current.c.subject_id,
-        current.c.escalation_level > Alert.escalation_level,
-    )
-    stmt = sa.insert(AlertEvent).from_select(_EVENT_COLUMNS, rising)
+    ).where(*_unresolved(cause), Alert.subject_id == current.c.subject_id, condition)
+    stmt = sa.insert(AlertEvent).from_select(_EVENT_COLUMNS, rows)
     return session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
 
 
-def _record_reassignments(
-    session: Session, cause: Cause, current: Any, *, now: datetime, job_run_id: int | None
-) -> int:
-    """Record a reassignment for each unresolved alert whose agency to act is changing."""
-    moving = sa.select(
-        Alert.id,
-        sa.literal(str(AlertEventKind.REASSIGNED)),
-        sa.literal(now, UTCDateTime()),
-        sa.literal(job_run_id, sa.Integer),
-    ).where(
-        *_unresolved(cause),
-        Alert.subject_id == current.c.subject_id,
-        Alert.agency.is_distinct_from(current.c.agency),
-    )
-    stmt = sa.insert(AlertEvent).from_select(_EVENT_COLUMNS, moving)
-    return session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
-
-
-def _refresh(session: Session, cause: Cause, current: Any) -> None:
-    """Carry changes of the subject (due date, level, agency, owner) onto its open alert.
+def _refresh(cause: Cause, current: Any) -> Any:
+    """The UPDATE that carries changes of the subject (due date, level, agency, owner)
+    onto its unresolved alert.
 
     An acknowledgement answers the alert as it stood: an escalation, or a new agency to
     act, is news it did not cover, so such an alert is open again, unacknowledged (its
     events keep who acknowledged it and when).
     """
-    news = sa.or_(
-        current.c.escalation_level > Alert.escalation_level,
-        Alert.agency.is_distinct_from(current.c.agency),
-    )
-    stmt = (
+    news = sa.or_(_rising(current), _moving(current))
+    return (
         sa.update(Alert)
         .where(
             *_unresolved(cause),
@@ -221,7 +243,40 @@ def _refresh(session: Session, cause: Cause, current: Any) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    session.execute(stmt)
+
+
+def _carry_changes_in_one(
+    session: Session, cause: Cause, current: Any, *, now: datetime, job_run_id: int | None
+) -> tuple[int, int]:
+    """`_refresh` and the events it calls for, in one PostgreSQL statement.
+
+    The UPDATE joins each alert to itself as it was (`before`: the statement's snapshot,
+    taken before any row is changed) and returns what rose or moved; the INSERT around it
+    records the events. So the cause's subjects are computed once, not three times.
+    """
+    before = aliased(Alert, name="before")
+    changed = (
+        _refresh(cause, current)
+        .where(before.id == Alert.id)
+        .returning(
+            Alert.id,
+            (_rising(current, before) if cause.escalates else sa.false()).label("rose"),
+            _moving(current, before).label("moved"),
+        )
+        .cte("changed")
+    )
+    at, run = sa.literal(now, UTCDateTime()), sa.literal(job_run_id, sa.Integer)
+    events = sa.union_all(
+        sa.select(changed.c.id, sa.literal(str(AlertEventKind.ESCALATED)), at, run).where(
+            changed.c.rose
+        ),
+        sa.select(changed.c.id, sa.literal(str(AlertEventKind.REASSIGNED)), at, run).where(
+            changed.c.moved
+        ),
+    )
+    stmt = sa.insert(AlertEvent).from_select(_EVENT_COLUMNS, events).returning(AlertEvent.event)
+    kinds = list(session.scalars(stmt))
+    return kinds.count(AlertEventKind.ESCALATED), kinds.count(AlertEventKind.REASSIGNED)
 
 
 def _open_missing(session: Session, cause: Cause, *, now: datetime) -> int:
