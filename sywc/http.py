@@ -175,13 +175,30 @@ _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
 
 
 def if_match_version() -> int:
-    """Return the version the caller's If-Match names (428 when absent, 412 when unusable)."""
+    """Return the version the caller's If-Match names (428 when absent or `*`, 412 if unusable)."""
     header = request.headers.get("If-Match")
     if header is None:
         raise PreconditionRequired("Send If-Match with the ETag you last read.")
-    if header.strip() == "*":
+    if _matches_any(header):
         # Any stored version would match: the lost-update guard the header is asked for.
         raise PreconditionRequired("Send If-Match with the ETag you last read, not '*'.")
+    return _version(header)
+
+
+def optional_if_match_version() -> int | None:
+    """Return the version an optional If-Match names, or None when it names none (absent,
+    or `*`, which any stored version matches); 412 when unusable."""
+    header = request.headers.get("If-Match")
+    if header is None or _matches_any(header):
+        return None
+    return _version(header)
+
+
+def _matches_any(header: str) -> bool:
+    return header.strip() == "*"
+
+
+def _version(header: str) -> int:
     match = _ETAG.match(header)
     if not match:
         raise PreconditionFailed("If-Match does not name a version of this record.")

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, request, url_for
 
 from sywc import clock
-from sywc.http import ETAG_HEADER, etag, if_match_version, page_schema, paged
+from sywc.http import ETAG_HEADER, etag, optional_if_match_version, page_schema, paged
 from sywc.openapi import SywcBlueprint
 from sywc.permissions import Permission
 from sywc.referrals import handling, idempotency, service
@@ -42,12 +42,6 @@ OPTIONAL_IF_MATCH = {
     "description": "Optional: the ETag last read; 412 when the referral changed since "
     "(`*` checks nothing more than its absence)",
 }
-
-
-def _optional_if_match() -> int | None:
-    # Optional here, so `*` (true of any stored version) asks nothing more than no header.
-    header = request.headers.get("If-Match")
-    return None if header is None or header.strip() == "*" else if_match_version()
 
 
 def _etag_for(shown: Any) -> dict[str, str]:
@@ -136,7 +130,7 @@ def transition_referral(body: dict[str, Any], referral_id: int) -> Any:
         action=body["action"],
         reason=body.get("reason"),
         make_lead=body["make_lead"],
-        expected_version=_optional_if_match(),
+        expected_version=optional_if_match_version(),
         now=clock.utcnow(),
     )
     return referral, 200, etag(referral.version)
@@ -159,7 +153,7 @@ def match_referral(body: dict[str, Any], referral_id: int) -> Any:
         principal=current_principal(),
         referral_id=referral_id,
         youth_id=body["youth_id"],
-        expected_version=_optional_if_match(),
+        expected_version=optional_if_match_version(),
         now=clock.utcnow(),
     )
     return referral, 200, etag(referral.version)

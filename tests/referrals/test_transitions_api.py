@@ -129,30 +129,24 @@ def test_bad_transition_requests(app, client, people):
     assert referral_row(app, referral_id)["version"] == 1
 
 
+def _acknowledge(client, people, referral_id, if_match):
+    return client.post(
+        f"{URL}/{referral_id}/transitions",
+        json={"action": "acknowledge"},
+        headers={**people["receiver"].headers, "If-Match": if_match},
+    )
+
+
 def test_stale_if_match_is_412(app, client, people):
     referral_id = add_referral(app)
-    response = client.post(
-        f"{URL}/{referral_id}/transitions",
-        json={"action": "acknowledge"},
-        headers={**people["receiver"].headers, "If-Match": '"7"'},
-    )
-    assert_problem(response, 412)
-    response = client.post(
-        f"{URL}/{referral_id}/transitions",
-        json={"action": "acknowledge"},
-        headers={**people["receiver"].headers, "If-Match": '"1"'},
-    )
-    assert response.status_code == 200
+    assert_problem(_acknowledge(client, people, referral_id, '"7"'), 412)
+    assert _acknowledge(client, people, referral_id, '"1"').status_code == 200
 
 
 def test_if_match_star_on_a_transition_asks_only_that_the_referral_exists(app, client, people):
     # If-Match is optional here, and `*` is true of any stored version (RFC 9110).
     referral_id = add_referral(app)
-    response = client.post(
-        f"{URL}/{referral_id}/transitions",
-        json={"action": "acknowledge"},
-        headers={**people["receiver"].headers, "If-Match": "*"},
-    )
+    response = _acknowledge(client, people, referral_id, "*")
     assert response.status_code == 200, response.get_json()
     assert referral_row(app, referral_id)["status"] == "acknowledged"
 
