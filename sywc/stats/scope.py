@@ -20,9 +20,10 @@ class Scope:
     boroughs: tuple[str, ...]
     ward: str | None
     suppressed: bool
-    # Node name -> its boroughs. Board figures are computed over every borough of the
-    # deployment and the aggregate asked for, so that a figure withheld for one borough
-    # cannot be recovered by subtracting published figures of other nodes.
+    # Node name -> its boroughs. Board figures are suppressed over every borough of the
+    # deployment and all of them together, so that a figure withheld for one borough
+    # cannot be recovered by subtracting published figures of other nodes; an aggregate
+    # of some of them is summed from those (see `tables`).
     members: dict[str, tuple[str, ...]]
 
     @property

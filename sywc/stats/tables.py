@@ -6,10 +6,13 @@ the same cell (the RAG table is the row margin of RAG x cohort reason; every coh
 table shares the active total), so suppression sees one system and withholds a shared
 figure everywhere or nowhere.
 
-For board members the system spans every borough of the deployment plus the aggregate
-asked for, and a request publishes its slice: a figure withheld for one borough is then
-withheld consistently when the same group is published for two boroughs together, so
-borough and partnership figures cannot be differenced.
+For board members the system spans every borough of the deployment and all of them
+together, and a request publishes its slice: a figure withheld for one borough is then
+withheld consistently when the same group is published for the whole deployment, so
+borough and partnership figures cannot be differenced. Every request suppresses that
+same system, so every answer, to anyone, withholds the same figures. An aggregate of
+some boroughs, neither one nor all (a board member of two boroughs out of three), is
+the sum of its boroughs' published figures and withheld wherever one of them is.
 """
 
 from __future__ import annotations
@@ -151,23 +154,49 @@ def publish(
     values = {n: layouts[n].fill(_sum_counts(counts, members[n])) for n in layouts}
     if threshold is None:
         return Published(values[node], values[node], suppressed=False)
-    cells: dict[Any, int] = {
-        (n, key): value for n, node_values in values.items() for key, value in node_values.items()
-    }
+    joint = _joint_nodes(members)
+    cells: dict[Any, int] = {(n, key): value for n in joint for key, value in values[n].items()}
     sums = [
         ((n, total), tuple((n, part) for part in parts))
-        for n, layout in layouts.items()
-        for total, parts in sorted(layout.constraints(), key=repr)
+        for n in joint
+        for total, parts in sorted(layouts[n].constraints(), key=repr)
     ]
-    for n, boroughs in members.items():
-        if len(boroughs) > 1:
+    for n in joint:
+        if len(members[n]) > 1:
             for key in values[n]:
-                parts = tuple((b, key) for b in boroughs if (b, key) in cells)
+                parts = tuple((b, key) for b in members[n] if (b, key) in cells)
                 sums.append(((n, key), parts))
-    internal = {(n, key) for n, layout in layouts.items() for key in layout.internal}
+    internal = {(n, key) for n in joint for key in layouts[n].internal}
     result = suppress(Table(cells, tuple(sums)), threshold=threshold, internal=internal)
-    sliced = {key: result[(node, key)] for key in values[node] if (node, key) in result}
+    if node in joint:
+        sliced = {key: result[(node, key)] for key in values[node] if (node, key) in result}
+    else:
+        sliced = _summed(values[node], members[node], result)
     return Published(sliced, values[node], suppressed=True)
+
+
+def _joint_nodes(members: Mapping[str, Sequence[str]]) -> list[str]:
+    """Return the nodes suppressed together: each borough alone, and all of them."""
+    everyone = {b for boroughs in members.values() for b in boroughs}
+    return [n for n, boroughs in members.items() if len(boroughs) == 1 or set(boroughs) == everyone]
+
+
+def _summed(
+    values: Mapping[Cell, int], boroughs: Sequence[str], result: Mapping[Any, int | None]
+) -> dict[Cell, int | None]:
+    """Publish an aggregate of some boroughs as the sum of their published figures.
+
+    Suppressing it jointly with the boroughs would change their pattern with the
+    aggregate asked for, and another request's pattern (or another board member's
+    aggregate) would then give back what this one withholds. A figure of the aggregate
+    is shown only where every borough's figure is, so it tells nothing they do not.
+    """
+    published = {key for (b, key) in result if b in boroughs}
+    sliced: dict[Cell, int | None] = {}
+    for key in published:  # an internal cell is in no borough's result
+        parts = [result[b, key] for b in boroughs if (b, key) in result]
+        sliced[key] = values[key] if None not in parts else None
+    return sliced
 
 
 def _sum_counts(counts: Mapping[str, Counts], boroughs: Sequence[str]) -> dict[Cell, int]:
