@@ -18,6 +18,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow.utils import missing
 
+from sywc.fields import Day
+
 
 def _converter(field: ma.fields.Field) -> str | Callable[[Any], Any] | None:
     """Return how marshmallow converts a non-null value of `field` (an expression over
@@ -27,7 +29,7 @@ def _converter(field: ma.fields.Field) -> str | Callable[[Any], Any] | None:
         return "v if v.__class__ is str else str(v)"
     if kind is ma.fields.Integer and not field.as_string:  # type: ignore[attr-defined]
         return "v if v.__class__ is int else int(v)"
-    if kind in (ma.fields.Date, ma.fields.DateTime, ma.fields.AwareDateTime):
+    if kind in (ma.fields.Date, Day, ma.fields.DateTime, ma.fields.AwareDateTime):
         render: Callable[[Any], Any] | None = kind.SERIALIZATION_FUNCS.get(  # type: ignore[attr-defined]
             field.format or kind.DEFAULT_FORMAT  # type: ignore[attr-defined]
         )

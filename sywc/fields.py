@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import marshmallow as ma
@@ -41,10 +41,39 @@ class StrictBoolean(ma.fields.Boolean):
         return value
 
 
+# The forms every response uses. Python's `fromisoformat`, behind marshmallow's fields,
+# also takes the basic form (`20260101`) and ISO week dates (`2026-W01-1` is 29 December
+# 2025): a partner's system or a hand-typed query sending either would get a date it did
+# not mean, so it gets an error naming the field and the form instead.
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+class Day(ma.fields.Date):
+    """A calendar date written YYYY-MM-DD (RFC 3339's full-date)."""
+
+    default_error_messages = {"invalid": "Not a valid date; write it as YYYY-MM-DD."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        if not isinstance(value, str) or not _FULL_DATE.fullmatch(value):
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class Moment(ma.fields.AwareDateTime):
     """A timestamp with an offset, normalised to UTC; unrepresentable instants are refused."""
 
+    default_error_messages = {
+        "invalid": "Not a valid date and time; write it as YYYY-MM-DDTHH:MM:SS with an "
+        "offset, such as 2026-03-01T18:30:00Z."
+    }
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if isinstance(value, str) and not _DATE_TIME.fullmatch(value):
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
         moment = super()._deserialize(value, attr, data, **kwargs)
         try:
             return moment.astimezone(UTC)

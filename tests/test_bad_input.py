@@ -479,6 +479,72 @@ def test_a_visit_time_beyond_the_calendar_is_422_not_500(app, client, scene):
     assert _counts(app) == before
 
 
+# Forms Python's ISO parser takes but no response uses: the basic form, an ISO week
+# date (2026-W01-1 is 29 December 2025) and, for a time, one without its offset.
+ODD_DATES = ("20260101", "2026-W01-1", "2026-01-01T00:00:00Z")
+ODD_MOMENTS = ("20260301T183000Z", "2026-W09-7T18:30:00Z", "2026-03-01T18:30:00", "2026-03-01")
+
+
+def test_dates_and_times_in_other_iso_forms_are_422_naming_the_field(app, client, scene):
+    ids, accounts = scene
+    officer = accounts["officer"]
+    senior = accounts["chair"]
+    before = _counts(app)
+    for odd in ODD_DATES:
+        body = _referral(subject={"first_name": "Sam", "last_name": "Ex", "date_of_birth": odd})
+        response = client.post("/api/v1/referrals", json=body, headers=officer.headers)
+        body = assert_problem(response, 422, "subject.date_of_birth")
+        assert body["errors"]["subject.date_of_birth"] == [
+            "Not a valid date; write it as YYYY-MM-DD."
+        ]
+        response = client.get(f"/api/v1/youths?due_before={odd}", headers=officer.headers)
+        assert_problem(response, 422, "due_before")
+        response = client.get(f"/api/v1/stats/cohort?from={odd}", headers=senior.headers)
+        assert_problem(response, 422, "from")
+    for odd in ODD_MOMENTS:
+        response = client.post(
+            f"/api/v1/youths/{ids['youth']}/visits",
+            json={"visited_at": odd, "officer_ids": [officer.id], "outcome": "not_home"},
+            headers=officer.headers,
+        )
+        assert_problem(response, 422, "visited_at")
+        response = client.post(
+            "/api/v1/incidents", json=_incident(occurred_at=odd), headers=officer.headers
+        )
+        assert_problem(response, 422, "occurred_at")
+    assert _counts(app) == before
+    # The forms every response uses are taken.
+    response = client.get("/api/v1/stats/cohort?from=2026-01-01", headers=senior.headers)
+    assert response.status_code == 200
+
+
+def _fields(schema: Any, seen: set[int]) -> list[tuple[str, ma.fields.Field]]:
+    schema = schema() if isinstance(schema, type) else schema
+    if id(type(schema)) in seen:
+        return []
+    seen.add(id(type(schema)))
+    found = []
+    for name, field in schema.fields.items():
+        found.append((name, field))
+        inner = getattr(field, "inner", None)
+        nested = getattr(inner or field, "schema", None)
+        if isinstance(nested, ma.Schema):
+            found += [(f"{name}.{n}", f) for n, f in _fields(nested, seen)]
+    return found
+
+
+def test_every_date_a_request_takes_is_read_in_the_one_form(app):
+    bare = (ma.fields.Date, ma.fields.DateTime, ma.fields.AwareDateTime, ma.fields.NaiveDateTime)
+    read = []
+    for endpoint, view in app.view_functions.items():
+        for argument in getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", []):
+            for name, field in _fields(argument["schema"], set()):
+                if isinstance(field, bare) and not field.dump_only:
+                    read.append((endpoint, name, type(field).__name__))
+    assert read
+    assert {kind for _, _, kind in read} == {"Day", "Moment"}, read
+
+
 @pytest.mark.parametrize("big", [2**31, 2**63, 2**70])
 def test_ids_beyond_32_bits_are_422_naming_the_field(app, client, scene, big):
     ids, accounts = scene

@@ -7,7 +7,7 @@ from config.reference import AGENCY_CODES, BOROUGH_CODES
 from sywc import clock
 from sywc.alerts.enums import UNRESOLVED, AlertStatus, AlertType, JobOutcome
 from sywc.alerts.service import SORTS, days_overdue
-from sywc.fields import ID_RANGE
+from sywc.fields import ID_RANGE, Day
 from sywc.http import PageArgs
 
 
@@ -29,7 +29,7 @@ class AlertSchema(ma.Schema):
     borough = ma.fields.String()
     agency = ma.fields.String(allow_none=True, metadata={"description": "The agency to act"})
     owner_id = ma.fields.Integer(allow_none=True)
-    due_on = ma.fields.Date(
+    due_on = Day(
         metadata={"description": "When the visit, acknowledgement, action or review was due"}
     )
     days_overdue = ma.fields.Method(

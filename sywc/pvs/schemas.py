@@ -9,7 +9,7 @@ from marshmallow import validate
 
 from config.reference import AGENCY_CODES, BOROUGH_CODES
 from sywc import clock
-from sywc.fields import ID_RANGE, NOT_BLANK, Moment, StrictBoolean, id_field
+from sywc.fields import ID_RANGE, NOT_BLANK, Day, Moment, StrictBoolean, id_field
 from sywc.http import ChangesSchema, PageArgs
 from sywc.incidents.schemas import PersonInSchema, PersonSchema
 from sywc.pvs.enums import ACTION_TYPE_VALUES, ActionStatus
@@ -34,7 +34,7 @@ class ActionCreateSchema(ma.Schema):
         validate=validate.OneOf(AGENCY_CODES),
         metadata={"description": "Default and only accepted value: the owner's agency"},
     )
-    due_on = ma.fields.Date(required=True, metadata={"description": "Not before the meeting"})
+    due_on = Day(required=True, metadata={"description": "Not before the meeting"})
     type = ma.fields.String(required=True, validate=validate.OneOf(ACTION_TYPE_VALUES))
 
 
@@ -72,7 +72,7 @@ class ActionSchema(ma.Schema):
     type = ma.fields.String()
     owner_id = ma.fields.Integer()
     agency = ma.fields.String()
-    due_on = ma.fields.Date()
+    due_on = Day()
     status = ma.fields.String()
     overdue = ma.fields.Method(
         "_overdue", metadata={"type": "boolean", "description": "Open and past its due date"}
@@ -140,9 +140,7 @@ class _MeetingFields(ma.Schema):
     decisions = ma.fields.String(allow_none=True, validate=_TEXT)
     safeguarding_concerns = ma.fields.String(allow_none=True, validate=_TEXT)
     community_messaging = ma.fields.Nested(MessagingSchema)
-    follow_up_on = ma.fields.Date(
-        allow_none=True, metadata={"description": "Not before the meeting"}
-    )
+    follow_up_on = Day(allow_none=True, metadata={"description": "Not before the meeting"})
 
 
 class MeetingUpdateSchema(ChangesSchema, _MeetingFields):
@@ -183,7 +181,7 @@ class MeetingSchema(ma.Schema):
     decisions = ma.fields.String(allow_none=True)
     safeguarding_concerns = ma.fields.String(allow_none=True)
     community_messaging = ma.fields.Nested(MessagingSchema)
-    follow_up_on = ma.fields.Date(allow_none=True)
+    follow_up_on = Day(allow_none=True)
     actions = ma.fields.List(ma.fields.Nested(ActionSchema))
     created_by_id = ma.fields.Integer()
     created_at = ma.fields.AwareDateTime()

@@ -13,7 +13,7 @@ from config.reference import (
     REASON_CODE_VALUES,
     REFERRAL_RECEIVING_AGENCIES,
 )
-from sywc.fields import ID_RANGE, NOT_BLANK, StrictBoolean, id_field
+from sywc.fields import ID_RANGE, NOT_BLANK, Day, StrictBoolean, id_field
 from sywc.http import PageArgs
 from sywc.referrals.enums import REQUESTABLE_ACTIONS, LawfulBasis, ReferralStatus, Urgency
 from sywc.referrals.workflow import REASON_REQUIRED
@@ -36,7 +36,7 @@ class SubjectSchema(ma.Schema):
     last_name = ma.fields.String(
         required=True, validate=[validate.Length(min=1, max=100), NOT_BLANK]
     )
-    date_of_birth = ma.fields.Date(required=True)
+    date_of_birth = Day(required=True)
     gender = ma.fields.String(validate=_one_of(Gender))
     address = ma.fields.String(validate=validate.Length(min=1, max=500))
     postcode = ma.fields.String(
@@ -192,7 +192,7 @@ class ReferralSchema(ma.Schema):
     external_reference = ma.fields.String(allow_none=True)
     status = ma.fields.String(validate=_one_of(ReferralStatus))
     submitted_at = ma.fields.AwareDateTime()
-    acknowledge_by = ma.fields.Date(
+    acknowledge_by = Day(
         metadata={"description": "The last day to acknowledge it in time (working days)"}
     )
     acknowledged_at = ma.fields.AwareDateTime(allow_none=True)

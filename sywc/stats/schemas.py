@@ -6,6 +6,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from sywc.fields import Day
 from sywc.stats.suppression import SUPPRESSED
 
 # Periods are computed with calendar arithmetic (ages, whole months, five-year limits);
@@ -14,7 +15,7 @@ PERIOD_BOUNDS = validate.Range(min=date(1900, 1, 1), max=date(2999, 12, 31))
 
 
 class StatsArgs(ma.Schema):
-    from_ = ma.fields.Date(
+    from_ = Day(
         data_key="from",
         validate=PERIOD_BOUNDS,
         metadata={
@@ -23,7 +24,7 @@ class StatsArgs(ma.Schema):
             "quarter (default: the last completed one)."
         },
     )
-    to = ma.fields.Date(
+    to = Day(
         validate=PERIOD_BOUNDS,
         metadata={
             "description": "Last day of the period (default: the end of last month). Board "
@@ -47,10 +48,10 @@ class WardStatsArgs(StatsArgs):
 
 
 class StatsPeriodSchema(ma.Schema):
-    from_ = ma.fields.Date(data_key="from", attribute="from", required=True)
-    to = ma.fields.Date(required=True)
-    requested_from = ma.fields.Date(required=True)
-    requested_to = ma.fields.Date(required=True)
+    from_ = Day(data_key="from", attribute="from", required=True)
+    to = Day(required=True)
+    requested_from = Day(required=True)
+    requested_to = Day(required=True)
     whole_quarter = ma.fields.Boolean(
         required=True,
         metadata={"description": "True when snapped to the whole calendar quarter (board)"},

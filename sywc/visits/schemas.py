@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from config.reference import AGENCY_CODES, BOROUGH_CODES
-from sywc.fields import Moment, StrictBoolean
+from sywc.fields import Day, Moment, StrictBoolean
 from sywc.http import PageArgs
 from sywc.youths.enums import Rag, VisitOutcome
 from sywc.youths.fields import ID_RANGE, code, free_text
@@ -80,7 +80,7 @@ class VisitListArgs(PageArgs):
 
 
 class WorklistArgs(PageArgs):
-    due_before = ma.fields.Date(
+    due_before = Day(
         metadata={"description": "Due on or before this date (default today + 7 days)"}
     )
     borough = code(BOROUGH_CODES)

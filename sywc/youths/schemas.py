@@ -17,7 +17,7 @@ from config.reference import (
     FLAG_CODES,
 )
 from sywc import clock
-from sywc.fields import StrictBoolean
+from sywc.fields import Day, StrictBoolean
 from sywc.http import ChangesSchema, PageArgs
 from sywc.youths import schedule
 from sywc.youths.enums import CohortReason, Gender, Rag, YouthStatus
@@ -45,9 +45,7 @@ class YouthCreateSchema(ma.Schema):
     borough = code(BOROUGH_CODES, required=True)
     first_name = Name(required=True)
     last_name = Name(required=True)
-    date_of_birth = ma.fields.Date(
-        required=True, metadata={"description": "Age 10 to 25 on the day of entry"}
-    )
+    date_of_birth = Day(required=True, metadata={"description": "Age 10 to 25 on the day of entry"})
     gender = code(Gender, required=True)
     ethnicity = code(ETHNICITY_CODES, load_default="not_known")
     ward = code(WARD_CODES, required=True, metadata={"description": "A ward of `borough`"})
@@ -78,7 +76,7 @@ class YouthUpdateSchema(ChangesSchema):
 
     first_name = Name()
     last_name = Name()
-    date_of_birth = ma.fields.Date(metadata={"description": "Age 10 to 25 on the entry date"})
+    date_of_birth = Day(metadata={"description": "Age 10 to 25 on the entry date"})
     gender = code(Gender)
     ethnicity = code(ETHNICITY_CODES)
     ward = code(WARD_CODES)
@@ -88,7 +86,7 @@ class YouthUpdateSchema(ChangesSchema):
     cohort_reason = code(CohortReason)
     flags = code_list(FLAG_CODES)
     other_cohorts = code_list(COHORT_CODES)
-    review_by = ma.fields.Date(
+    review_by = Day(
         metadata={"description": "Between today and today + COHORT_REVIEW_MONTHS months"}
     )
 
@@ -107,7 +105,7 @@ class YouthSummarySchema(ma.Schema):
     borough = ma.fields.String()
     first_name = ma.fields.String()
     last_name = ma.fields.String()
-    date_of_birth = ma.fields.Date()
+    date_of_birth = Day()
     gender = ma.fields.String()
     ethnicity = ma.fields.String()
     ward = ma.fields.String()
@@ -117,21 +115,19 @@ class YouthSummarySchema(ma.Schema):
     flags = ma.fields.List(ma.fields.String())
     other_cohorts = ma.fields.List(ma.fields.String())
     rag = ma.fields.String(metadata={"description": "The current rating"})
-    rag_assessed_on = ma.fields.Date()
-    next_visit_due = ma.fields.Date(
+    rag_assessed_on = Day()
+    next_visit_due = Day(
         allow_none=True, metadata={"description": "Null while the record is closed"}
     )
     overdue = ma.fields.Method("_overdue", metadata={"type": "boolean"})
     days_overdue = ma.fields.Method("_days_overdue", metadata={"type": "integer"})
-    last_seen_on = ma.fields.Date(allow_none=True)
+    last_seen_on = Day(allow_none=True)
     last_attempt_at = ma.fields.AwareDateTime(
         allow_none=True, metadata={"description": "The latest visit that did not see them"}
     )
-    review_by = ma.fields.Date(
-        metadata={"description": "Past it, an active record is due a retention review"}
-    )
-    entered_on = ma.fields.Date()
-    closed_on = ma.fields.Date(allow_none=True)
+    review_by = Day(metadata={"description": "Past it, an active record is due a retention review"})
+    entered_on = Day()
+    closed_on = Day(allow_none=True)
     updated_at = ma.fields.AwareDateTime()
 
     def _overdue(self, obj: Any) -> bool:
@@ -144,9 +140,7 @@ class YouthSummarySchema(ma.Schema):
 class AssessmentCreateSchema(ma.Schema):
     rating = code(Rag, required=True)
     rationale = _rationale(required=True)
-    assessed_on = ma.fields.Date(
-        metadata={"description": "Default today; not in the future nor before entry"}
-    )
+    assessed_on = Day(metadata={"description": "Default today; not in the future nor before entry"})
 
 
 class AssessmentSchema(ma.Schema):
@@ -154,7 +148,7 @@ class AssessmentSchema(ma.Schema):
     youth_id = ma.fields.Integer()
     rating = ma.fields.String()
     rationale = ma.fields.String()
-    assessed_on = ma.fields.Date()
+    assessed_on = Day()
     assessed_by = ma.fields.Integer(attribute="assessed_by_id")
     created_at = ma.fields.AwareDateTime()
 
@@ -170,10 +164,10 @@ class YouthSchema(YouthSummarySchema):
 class ScheduleSchema(ma.Schema):
     status = ma.fields.String()
     rag = ma.fields.String()
-    rag_assessed_on = ma.fields.Date()
-    last_seen_on = ma.fields.Date(allow_none=True)
+    rag_assessed_on = Day()
+    last_seen_on = Day(allow_none=True)
     last_attempt_at = ma.fields.AwareDateTime(allow_none=True)
-    next_visit_due = ma.fields.Date(allow_none=True)
+    next_visit_due = Day(allow_none=True)
     overdue = ma.fields.Method("_overdue", metadata={"type": "boolean"})
     version = ma.fields.Integer()
 
@@ -204,7 +198,7 @@ class YouthListArgs(PageArgs):
     status = code(YouthStatus)
     cohort_reason = code(CohortReason)
     overdue = ma.fields.Boolean(metadata={"description": "Visit missed as of today (or not)"})
-    due_before = ma.fields.Date(metadata={"description": "Next visit due on or before this date"})
+    due_before = Day(metadata={"description": "Next visit due on or before this date"})
     q = ma.fields.String(
         validate=validate.Length(min=1, max=100),
         metadata={"description": "Part of a name, or a reference such as YP-000123"},
