@@ -361,3 +361,33 @@ def test_bad_patch_changes_nothing(app, client, officer, change, field):
     assert after["summary"] == "A stabbing"
     assert [(p["youth_id"], p["role"]) for p in after["involvements"]] == [(youth, "victim")]
     assert audit_actions(app, action="incident_updated") == []
+
+
+def test_an_incident_names_only_young_people_of_its_own_borough(app, client, make_user):
+    # Statistics add each borough's count of young people involved: someone named in
+    # incidents of two boroughs would count twice. An officer of both boroughs, who
+    # sees the RBKC record, still cannot name it in a WCC incident by any route.
+    both = make_user("officer", "MPS", boroughs=["WCC", "RBKC"])
+    rbkc_youth = add_youth(app, borough="RBKC", ward="golborne")
+    incident = add_incident(app, created_by_id=both.id, youths=[])
+    person = [{"youth_id": rbkc_youth, "role": "victim"}]
+    events_before = count(app, AuditEvent)
+    response = client.post(
+        "/api/v1/incidents", json=_body(involvements=person), headers=both.headers
+    )
+    assert_problem(response, 422, "involvements.0.youth_id")
+    response = client.patch(
+        f"/api/v1/incidents/{incident}",
+        json={"involvements": person},
+        headers={**both.headers, "If-Match": '"1"'},
+    )
+    assert_problem(response, 422, "involvements.0.youth_id")
+    response = client.post(
+        f"/api/v1/incidents/{incident}/involvements", json=person[0], headers=both.headers
+    )
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["errors"]
+    assert count(app, Incident) == 1
+    assert count(app, Involvement) == 0
+    assert count(app, AuditEvent) == events_before
+    assert client.get(f"/api/v1/youths/{rbkc_youth}", headers=both.headers).status_code == 200

@@ -67,7 +67,10 @@ def incidents_tally(ctx: Context) -> Tally:
         .subquery("incidents")
     )
     counts: BoroughCounts = one_query_per_table(base, "incidents", ("month", "ward", "type"), {})
-    # A young person counts once per role and borough, however many incidents.
+    # A young person counts once per role, however many incidents. Counting them per
+    # borough and adding the boroughs up counts no one twice: an incident names only
+    # young people of its own borough (`check_people`), and neither record's borough
+    # ever changes.
     involved = (
         sa.select(
             Incident.borough,
