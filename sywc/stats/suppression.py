@@ -5,7 +5,10 @@ suppression). Totals published in the same table could give a withheld count bac
 subtraction, so further cells are withheld (complementary suppression) until no withheld
 cell is exactly determined by the published cells and the table's additivity constraints,
 nor pinned to one value by them together with the reader's knowledge that counts are
-positive (see `bounds`).
+positive (see `bounds`), nor part of a small group: where a sum's total is published, its
+withheld parts together are the total less the published ones, a count of children like
+any other, so they hold none or at least the threshold together (1 + 2 withheld beside
+a published total would otherwise show a group of 3).
 """
 
 from __future__ import annotations
@@ -253,6 +256,34 @@ def _widen(table: Table, hidden: set[Key], target: Key) -> Key | None:
     return best
 
 
+def small_groups(table: Table, hidden: Iterable[Key], *, threshold: int = 5) -> list[int]:
+    """Return the sums whose total is published and whose withheld parts hold 1 to
+    threshold - 1 children together, by their index in the table's constraints."""
+    hidden = set(hidden)
+    return [
+        index
+        for index, (total, parts) in enumerate(table.constraints)
+        if total not in hidden
+        and 0 < sum(table.cells[part] for part in parts if part in hidden) < threshold
+    ]
+
+
+def _enlarge(table: Table, hidden: set[Key], groups: Iterable[int]) -> Key | None:
+    """Choose the published cell to hide so that a small group's sum is no longer told."""
+    best_rank, best = None, None
+    for index in groups:
+        total, parts = table.constraints[index]
+        # Every published non-zero part is at least the threshold (smaller ones are
+        # primary), so hiding one makes its group large enough; the total is the last
+        # resort, as elsewhere. Then lose the least: the smallest count.
+        counted = [part for part in parts if part not in hidden and table.cells[part]]
+        for cell in counted or [total]:
+            rank = (cell == total, table.cells[cell], repr(cell))
+            if best_rank is None or rank < best_rank:
+                best_rank, best = rank, cell
+    return best
+
+
 def suppress(
     table: Table, *, threshold: int = 5, internal: Iterable[Key] = ()
 ) -> dict[Key, int | None]:
@@ -270,10 +301,16 @@ def suppress(
     primary = {k for k, v in table.cells.items() if 0 < v < threshold and k not in internal}
     unknowns = _pinned(table, primary | internal)
     _close(table, unknowns, internal)
-    # Each round hides one more cell; with every cell hidden nothing is pinned (doubling
-    # every count is then as consistent as the truth), so the loop ends.
-    while at_fault := pinned(table, unknowns.hidden, primary):
-        cell = _widen(table, unknowns.hidden, min(at_fault, key=repr))
+    # Each round hides one more cell; with every cell hidden nothing is pinned and no
+    # total is published (doubling every count is then as consistent as the truth), so
+    # the loop ends.
+    while True:
+        if at_fault := pinned(table, unknowns.hidden, primary):
+            cell = _widen(table, unknowns.hidden, min(at_fault, key=repr))
+        elif groups := small_groups(table, unknowns.hidden, threshold=threshold):
+            cell = _enlarge(table, unknowns.hidden, groups)
+        else:
+            break
         if cell is None:
             break
         unknowns.hide(cell)

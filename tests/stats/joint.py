@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sywc.stats.reports.snapshot import RAGS, REASONS
-from sywc.stats.suppression import Table, is_disclosive, is_pinned
+from sywc.stats.suppression import Table, is_disclosive, is_pinned, small_groups
 
 ALL = "all"
 
@@ -70,13 +70,15 @@ def rebuild(
 
 
 def assert_safe(table: Table, seen: Mapping[Any, int | None]) -> None:
-    """Assert nothing small is shown and no withheld count can be recovered or pinned."""
+    """Assert nothing small is shown, no withheld count can be recovered or pinned, and
+    no sum's withheld counts make a small group."""
     shown_small = [k for k, v in seen.items() if v is not None and 0 < v < 5]
     assert shown_small == []
     for key, value in seen.items():
         assert value is None or value == table.cells[key], key
     assert is_disclosive(table, seen) == []
     assert is_pinned(table, seen) == []
+    assert small_groups(table, {k for k, v in seen.items() if v is None}) == []
 
 
 def cohort_identities() -> list[tuple[tuple[str, Any], tuple[str, Any]]]:

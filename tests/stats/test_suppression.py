@@ -13,6 +13,7 @@ from sywc.stats.suppression import (
     Table,
     is_disclosive,
     one_way,
+    small_groups,
     suppress,
     suppress_median,
     suppress_share,
@@ -85,6 +86,7 @@ def assert_safe(table, published):
         assert value is None or value == table.cells[key], key
     assert is_disclosive(table, published) == []
     assert determined_by_row_space(table, hidden_keys(published)) == set()
+    assert small_groups(table, hidden_keys(published)) == []
 
 
 def test_a_lone_small_count_takes_the_smallest_other_count_with_it():
@@ -97,6 +99,29 @@ def test_two_small_counts_protect_each_other_when_the_total_leaves_only_their_su
     table = one_way({"a": 3, "b": 2, "c": 20})
 
     assert suppress(table) == {"a": None, "b": None, "c": 20, TOTAL: 25}
+
+
+def test_withheld_counts_beside_a_published_total_hold_at_least_the_threshold_together():
+    # 1 and 2 withheld beside 20 and a total of 23 would show a group of 3 children.
+    table = one_way({"a": 1, "b": 2, "c": 20, "d": 0})
+
+    assert small_groups(table, {"a", "b"}) == [0]
+    assert suppress(table) == {"a": None, "b": None, "c": None, "d": 0, TOTAL: 23}
+    assert small_groups(table, {"a", "b", "c"}) == []
+
+
+def test_a_small_group_in_a_row_takes_a_count_of_that_row_with_it():
+    # Row a withholds 1 and 2 (each with its column's complement); its total, 33, and
+    # its third count, 30, would show the other two together: 3.
+    grid = {("a", "x"): 1, ("a", "y"): 2, ("a", "z"): 30}
+    grid |= {("b", "x"): 9, ("b", "y"): 8, ("b", "z"): 40}
+    table = two_way(grid, "ab", "xyz")
+
+    published = suppress(table)
+
+    assert published["a", "z"] is None
+    assert published["a", TOTAL] == 33
+    assert_safe(table, published)
 
 
 def test_a_small_count_in_a_two_by_two_table_hides_the_whole_interior():

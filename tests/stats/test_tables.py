@@ -3,7 +3,8 @@
 A board member who works in some of the boroughs, but neither one nor all of them, can
 ask for each of their boroughs alone and for their boroughs together. No mix of those
 answers, nor of the answers given to board members of other boroughs, may give back a
-withheld count.
+withheld count, nor a small group: the other boroughs together, say, as the whole
+deployment's figure less one borough's.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from sywc.stats import scope as scope_module
 from sywc.stats.scope import resolve_scope
-from sywc.stats.suppression import Table, is_disclosive, is_pinned
+from sywc.stats.suppression import Table, is_disclosive, is_pinned, small_groups
 from sywc.stats.tables import CountTable, Layout, layouts_for, publish
 
 BOROUGHS = ("A", "B", "C")
@@ -106,6 +107,7 @@ def assert_safe(answers: Mapping[str, dict], counts: Mapping[str, Any]) -> None:
     assert [k for k, v in seen.items() if v is not None and 0 < v < 5] == []
     assert is_disclosive(table, seen) == []
     assert is_pinned(table, seen) == []
+    assert small_groups(table, {k for k, v in seen.items() if v is None}) == []
 
 
 grids = st.lists(
@@ -154,3 +156,18 @@ def test_an_aggregate_withholds_what_any_of_its_boroughs_withholds():
     assert values[r1c1] is None
     assert values[r3c1] == 12
     assert ask(Board("AB"), counts, "A")[1][r1c1] is None
+
+
+def test_the_other_boroughs_together_are_not_left_a_small_group():
+    # Row r3 holds 1 child in A, 21 in B and 3 in C: A's and C's are withheld. With B's
+    # 21 and the whole deployment's 25 both shown, A and C together would be 4 children.
+    grid = [*(3, 4, 6, 6, 1, 0), *(8, 4, 0, 8, 20, 1), *(1, 1, 1, 4, 3, 0)]  # A, B, C
+    counts = counts_of(grid)
+    r3 = build(BOROUGHS).tables[0].cell(("r3", "all"))
+    answers = every_answer([Board("ABC"), Board("A"), Board("B"), Board("C")], counts)
+
+    assert answers["A"][r3] is None
+    assert answers["C"][r3] is None
+    assert answers["A+B+C"][r3] == 25
+    assert answers["B"][r3] is None
+    assert_safe(answers, counts)
