@@ -199,7 +199,13 @@ def rotate_partner_secret(*, client_pk: int, now: datetime, actor: Any = None) -
 
 def issue_partner_token(*, client_id: str, client_secret: str, now: datetime) -> PartnerToken:
     """Exchange client credentials for a short access token; every refusal looks the same."""
-    client = db.session.scalar(sa.select(PartnerClient).where(PartnerClient.client_id == client_id))
+    # Locked until the token's session is committed, as a sign-in locks its account: a
+    # rotation, or a change of boroughs, scopes or `active`, waits for this request and
+    # then ends the session it opened, instead of missing it and leaving a token made
+    # from the old secret, or with the old claims, working.
+    client = db.session.scalar(
+        sa.select(PartnerClient).where(PartnerClient.client_id == client_id).with_for_update()
+    )
     if client is None:
         cfg = current_app.config
         # Verify anyway, so the time taken does not reveal which client ids exist.

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import base64
+import threading
+import time
 from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+import sqlalchemy as sa
 from flask_jwt_extended import decode_token
 
 from sywc import clock
+from sywc.extensions import db
+from sywc.partners import service as partner_service
 from tests.conftest import assert_problem, audit_actions, post_chunked
 from tests.partners.helpers import TOKEN_URL
 
@@ -158,3 +163,54 @@ def test_malformed_basic_credentials_name_the_field(app, client, client_id, secr
     assert field in body["errors"]
     assert "\x00" not in response.get_data(as_text=True)
     assert audit_actions(app, action="partner_token_issued") == []
+
+
+def _waiting_on_a_lock(app) -> bool:
+    with app.app_context(), db.engine.connect() as connection:
+        waiting = connection.scalar(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+    return bool(waiting)
+
+
+# SQLite runs one writing transaction at a time, so only PostgreSQL lets an admin rotate
+# the secret while a token request that presented it is being checked.
+@pytest.mark.postgres_only
+def test_a_token_asked_for_with_the_old_secret_during_a_rotation_stops_working(
+    app, client, make_partner, admin, monkeypatch
+):
+    partner = make_partner()
+    verify_password = partner_service.verify_password
+    rotation: list[threading.Thread] = []
+    rotated: list[int] = []
+
+    def rotate() -> None:
+        url = f"/api/v1/partner-clients/{partner.id}/rotate"
+        rotated.append(app.test_client().post(url, headers=admin.headers).status_code)
+
+    def verify_while_an_admin_rotates(stored_hash: str, secret: str) -> bool:
+        right = verify_password(stored_hash, secret)
+        if secret == partner.secret and not rotation:
+            rotation.append(threading.Thread(target=rotate))
+            rotation[0].start()
+            # The rotation either commits now, or waits for this request to end first.
+            deadline = time.monotonic() + 20
+            while rotation[0].is_alive() and not _waiting_on_a_lock(app):
+                assert time.monotonic() < deadline, "the rotation neither ended nor waited"
+                time.sleep(0.02)
+        return right
+
+    monkeypatch.setattr(partner_service, "verify_password", verify_while_an_admin_rotates)
+    response = client.post(TOKEN_URL, json=_grant(partner.client_id, partner.secret))
+    rotation[0].join(timeout=30)
+
+    assert rotated == [200]
+    assert response.status_code in (200, 401)
+    if response.status_code == 200:
+        token = response.get_json()["access_token"]
+        used = client.get("/api/v1/referrals", headers={"Authorization": f"Bearer {token}"})
+        assert_problem(used, 401)
+    assert len(audit_actions(app, action="partner_client_rotated")) == 1
