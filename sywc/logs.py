@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask, Response, g, has_request_context, request
 from sqlalchemy.exc import StatementError
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}\Z")
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 # Drivers whose error messages quote the statement's values (PostgreSQL's DETAIL gives a
 # failing row whole: a child's name, date of birth, address).

@@ -659,3 +659,51 @@ def test_a_list_filter_still_takes_several_values(client, scene):
         "/api/v1/alerts?status=open&status=acknowledged", headers=accounts["officer"].headers
     )
     assert response.status_code == 200
+
+
+def test_a_pattern_takes_the_whole_value_not_up_to_a_final_newline(app, client, scene):
+    _, accounts = scene
+    officer, admin = accounts["officer"], accounts["admin"]
+    before = _counts(app)
+    # `owner` is `me` or a user id; "me\n" was taken as an id and raised (500).
+    response = client.get("/api/v1/pvs-actions?owner=me%0A", headers=officer.headers)
+    assert_problem(response, 422, "owner")
+    user = {
+        "username": "new.officer\n",
+        "password": "a-long-unusual-phrase-77",
+        "name": "New Officer",
+        "role": "officer",
+        "agency": "YOT",
+        "boroughs": ["WCC"],
+    }
+    assert_problem(client.post("/api/v1/users", json=user, headers=admin.headers), 422, "username")
+    # An NHS number is ten ASCII digits: not other scripts' digits, nor a trailing newline.
+    for nhs_number in (
+        "1234567890\n",
+        "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660",
+    ):
+        subject = {**_referral()["subject"], "nhs_number": nhs_number}
+        response = client.post(
+            "/api/v1/referrals", json=_referral(subject=subject), headers=officer.headers
+        )
+        assert_problem(response, 422, "subject.nhs_number")
+    subject = {**_referral()["subject"], "postcode": "W2 1AA\n"}
+    response = client.post(
+        "/api/v1/referrals", json=_referral(subject=subject), headers=officer.headers
+    )
+    assert_problem(response, 422, "subject.postcode")
+    assert _counts(app) == before
+    assert client.get("/api/v1/pvs-actions?owner=me", headers=officer.headers).status_code == 200
+
+
+def test_no_pattern_a_request_is_checked_against_ends_at_a_newline(app):
+    patterns = []
+    for view in app.view_functions.values():
+        for argument in getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", []):
+            for name, field in _fields(argument["schema"], set()):
+                for check in (*field.validators, *getattr(field, "inner", field).validators):
+                    if isinstance(check, ma.validate.Regexp):
+                        patterns.append((name, check.regex.pattern))
+    assert {name for name, _ in patterns} >= {"owner", "username", "subject.nhs_number"}
+    # `$` also matches before a final newline; `\Z` only at the very end.
+    assert [(name, p) for name, p in patterns if p.endswith("$")] == []

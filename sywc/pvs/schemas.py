@@ -92,7 +92,7 @@ class ActionSchema(ma.Schema):
 
 class ActionListArgs(PageArgs):
     owner = ma.fields.String(
-        validate=validate.Regexp(r"^(me|[1-9][0-9]{0,8})$", error="Use `me` or a user id."),
+        validate=validate.Regexp(r"^(me|[1-9][0-9]{0,8})\Z", error="Use `me` or a user id."),
         metadata={"description": "`me` or a user id"},
     )
     status = ma.fields.String(validate=validate.OneOf([str(s) for s in ActionStatus]))

@@ -40,11 +40,11 @@ class SubjectSchema(ma.Schema):
     gender = ma.fields.String(validate=_one_of(Gender))
     address = ma.fields.String(validate=validate.Length(min=1, max=500))
     postcode = ma.fields.String(
-        validate=validate.Regexp(r"^[A-Za-z0-9 ]{5,8}$", error="Not a UK postcode.")
+        validate=validate.Regexp(r"^[A-Za-z0-9 ]{5,8}\Z", error="Not a UK postcode.")
     )
     school = ma.fields.String(validate=validate.Length(min=1, max=200))
     nhs_number = ma.fields.String(
-        validate=validate.Regexp(r"^\d{10}$", error="An NHS number is 10 digits.")
+        validate=validate.Regexp(r"^[0-9]{10}\Z", error="An NHS number is 10 digits.")
     )
 
 

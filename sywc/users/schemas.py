@@ -10,7 +10,7 @@ from sywc.permissions import USER_ROLES
 
 _ROLES = [str(role) for role in USER_ROLES]
 _USERNAME = validate.Regexp(
-    r"^[a-z0-9][a-z0-9._-]{2,63}$",
+    r"^[a-z0-9][a-z0-9._-]{2,63}\Z",
     error="Use 3-64 lower-case letters, digits, dots, dashes or underscores.",
 )
 _NAME = [validate.Length(min=1, max=200), NOT_BLANK]

@@ -12,7 +12,7 @@ from marshmallow import validate
 # by JSON on the way out), but a NUL character is refused: PostgreSQL cannot store it.
 # Ids are 32-bit on every database; a larger number names nothing and must not reach SQL.
 ID_RANGE = validate.Range(min=1, max=2**31 - 1)
-_NO_NUL = validate.Regexp(r"^[^\x00]*$", error="Must not contain NUL characters.")
+_NO_NUL = validate.Regexp(r"^[^\x00]*\Z", error="Must not contain NUL characters.")
 
 
 class Name(ma.fields.String):
@@ -22,7 +22,7 @@ class Name(ma.fields.String):
         super().__init__(
             validate=[
                 validate.Length(min=1, max=100),
-                validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="Must not contain control codes."),
+                validate.Regexp(r"^[^\x00-\x1f\x7f]*\Z", error="Must not contain control codes."),
             ],
             **kwargs,
         )
