@@ -75,8 +75,11 @@ def login(*, username: str, password: str, now: datetime) -> Tokens:
         db.session.commit()
         raise Unauthorized(FAILED_LOGIN)
     actor = audit.Actor("user", user.id, user.username, user.role, user.agency)
+    # Checked whatever the account's state, so a locked or disabled account takes as
+    # long to refuse as a wrong password or an unknown name, and timing tells neither.
+    right = verify_password(user.password_hash, password)
     locked = user.locked_until is not None and user.locked_until > now
-    if locked or not user.active or not verify_password(user.password_hash, password):
+    if locked or not user.active or not right:
         reason = "locked" if locked else ("inactive" if not user.active else "wrong_password")
         if reason == "wrong_password":
             _count_failure(user, now=now)

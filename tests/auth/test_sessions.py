@@ -51,6 +51,43 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(app, client, officer
     assert reasons == ["wrong_password"] * 5 + ["locked", "unknown_user", "locked"]
 
 
+def test_a_locked_or_disabled_account_checks_the_password_as_any_other(
+    app, client, make_user, clock, monkeypatch
+):
+    # A refusal that skipped the password check answered in a millisecond where a wrong
+    # password or an unknown name takes the hash's time: timing told who exists.
+    from sywc.auth import service
+
+    locked, disabled = make_user("officer", "MPS"), make_user("officer", "YOT")
+    for _ in range(5):
+        _login(client, locked.username, "wrong-password-xyz")
+    with app.app_context():
+        db.session.get(User, disabled.id).active = False
+        db.session.commit()
+        hashes = {
+            user.username: user.password_hash
+            for user in db.session.scalars(
+                sa.select(User).where(User.id.in_([locked.id, disabled.id]))
+            )
+        }
+    checked: list[str] = []
+    verify_password = service.verify_password
+
+    def counted(password_hash: str, password: str) -> bool:
+        checked.append(password_hash)
+        return verify_password(password_hash, password)
+
+    monkeypatch.setattr(service, "verify_password", counted)
+    for account in (locked, disabled):
+        for password in (PASSWORD, "wrong-password-xyz"):
+            response = _login(client, account.username, password)
+            assert response.get_json()["detail"] == service.FAILED_LOGIN
+            assert_problem(response, 401)
+    assert checked == [hashes[locked.username]] * 2 + [hashes[disabled.username]] * 2
+    reasons = [e.details["reason"] for e in audit_actions(app, action="login_failed")][5:]
+    assert reasons == ["locked", "locked", "inactive", "inactive"]
+
+
 def test_success_resets_the_failure_count(app, client, officer, clock):
     for _ in range(4):
         _login(client, officer.username, "wrong-password-xyz")
