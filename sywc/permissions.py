@@ -79,16 +79,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _SESSION | {Permission.USERS_MANAGE, Permission.PARTNERS_MANAGE, Permission.OPERATIONS_READ}
     ),
     # A partner system may post referrals and follow their status; nothing else.
-    Role.PARTNER: frozenset(
-        {Permission.REFERRALS_CREATE, Permission.REFERRALS_READ, Permission.REFERENCE_READ}
-    ),
+    Role.PARTNER: frozenset({Permission.REFERRALS_CREATE, Permission.REFERRALS_READ}),
 }
 
 # What each partner scope unlocks, within the partner role's permissions above.
 PARTNER_SCOPES: dict[str, frozenset[Permission]] = {
-    "referrals:write": frozenset(
-        {Permission.REFERRALS_CREATE, Permission.REFERRALS_READ, Permission.REFERENCE_READ}
-    ),
+    "referrals:write": frozenset({Permission.REFERRALS_CREATE, Permission.REFERRALS_READ}),
 }
 
 

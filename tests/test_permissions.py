@@ -62,6 +62,11 @@ def test_roles_hold_only_what_the_contract_gives_them():
         Permission.REFERENCE_READ,
         Permission.STATS_READ,
     }
+    # A partner system creates referrals and reads those it created; nothing else.
+    assert ROLE_PERMISSIONS[Role.PARTNER] == {
+        Permission.REFERRALS_CREATE,
+        Permission.REFERRALS_READ,
+    }
     for role in (Role.AUDITOR, Role.ADMIN, Role.BOARD_MEMBER, Role.PARTNER):
         assert Permission.COHORT_READ not in ROLE_PERMISSIONS[role]
     assert Permission.AUDIT_READ in ROLE_PERMISSIONS[Role.AUDITOR]

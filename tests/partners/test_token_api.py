@@ -131,6 +131,9 @@ def test_partner_token_reaches_only_referrals(client, make_partner):
     assert client.get("/api/v1/referrals", headers=partner.headers).status_code == 200
     for path in ("/api/v1/auth/me", "/api/v1/users", "/api/v1/partner-clients", "/api/v1/alerts"):
         assert_problem(client.get(path, headers=partner.headers), 403)
+    # "Nothing else": not even the reference data, which the OpenAPI document lists.
+    for path in ("/boroughs", "/agencies", "/wards", "/reason-codes"):
+        assert_problem(client.get(f"/api/v1{path}", headers=partner.headers), 403)
 
 
 @pytest.mark.parametrize("app_config", [{"LOGIN_RATE_LIMIT": "3 per minute"}])
