@@ -90,7 +90,7 @@ class StrictParser(FlaskParser):
     }
 
     def _raw_load_json(self, req: Any) -> Any:
-        """Parse a JSON body; one nested past the decoder's reach is malformed (400)."""
+        """Parse a JSON body; one the decoder cannot read whole is malformed (400)."""
         try:
             return super()._raw_load_json(req)
         except RecursionError:
@@ -98,6 +98,10 @@ class StrictParser(FlaskParser):
             return self._handle_invalid_json_error(
                 json.JSONDecodeError("Nested too deeply.", "[", 0), req
             )
+        except ValueError as error:
+            # An integer of more digits than Python converts (4,300) raises a plain
+            # ValueError, which the parser does not take for a decoding error.
+            return self._handle_invalid_json_error(json.JSONDecodeError(str(error), "", 0), req)
 
     def pre_load(self, location_data: Any, *, schema: ma.Schema, req: Any, location: str) -> Any:
         """Refuse text the database cannot store, naming the field, before any schema runs;

@@ -26,6 +26,25 @@ def test_400_malformed_json(client, admin):
     assert_problem(response, 400)
 
 
+def test_400_a_json_number_too_long_to_read(client, admin, officer):
+    # Python converts no integer of more than 4,300 digits: a ValueError, not a decoding
+    # error, which reached the 500 handler, on routes that take a body and those that don't.
+    too_long = "9" * 5000
+    response = client.post(
+        "/api/v1/users",
+        data='{"username": ' + too_long + "}",
+        headers={**admin.headers, "Content-Type": "application/json"},
+    )
+    assert_problem(response, 400)
+    response = client.post(
+        "/api/v1/auth/logout",
+        data="[" + too_long + "]",
+        headers={**officer.headers, "Content-Type": "application/json"},
+    )
+    assert_problem(response, 400)
+    assert client.get("/api/v1/auth/me", headers=officer.headers).status_code == 200
+
+
 def test_401_without_token(client):
     body = assert_problem(client.get("/api/v1/users"), 401)
     assert "WWW-Authenticate" in client.get("/api/v1/users").headers
