@@ -29,6 +29,13 @@ UPDATED = (
 )
 
 
+class ExistingRecordSchema(ma.Schema):
+    """The record a likely duplicate matches: its id and reference, nothing more."""
+
+    id = ma.fields.Integer()
+    reference = ma.fields.String()
+
+
 class ProblemSchema(ma.Schema):
     """RFC 9457 problem details."""
 
@@ -42,6 +49,10 @@ class ProblemSchema(ma.Schema):
         metadata={"description": "Validation failures, by field"},
     )
     request_id = ma.fields.String()
+    existing = ma.fields.Nested(
+        ExistingRecordSchema,
+        metadata={"description": "The record already held, on a likely duplicate (409)"},
+    )
 
 
 class SywcApi(Api):

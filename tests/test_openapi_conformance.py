@@ -14,6 +14,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from sywc import create_app
+from tests.youths.helpers import youth_payload
 
 ROLES = ("officer", "senior_officer", "board_member", "auditor", "admin")
 CHECKS = [
@@ -72,3 +73,28 @@ def test_document_is_complete(client):
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
     assert b"swagger" in docs.data.lower()
+
+
+def _resolve(spec, node):
+    while "$ref" in node:
+        target = spec
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def test_the_documented_problem_carries_the_record_a_likely_duplicate_names(client, officer):
+    payload = youth_payload(officer.id)
+    assert client.post("/api/v1/youths", json=payload, headers=officer.headers).status_code == 201
+    body = client.post("/api/v1/youths", json=payload, headers=officer.headers).get_json()
+    assert body["status"] == 409
+    assert set(body["existing"]) == {"id", "reference"}
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    response = _resolve(spec, spec["paths"]["/api/v1/youths"]["post"]["responses"]["409"])
+    schema = _resolve(spec, response["content"]["application/problem+json"]["schema"])
+    # Every member the answer carries is one the document names.
+    assert set(body) <= set(schema["properties"]), schema
+    existing = _resolve(spec, schema["properties"]["existing"]["allOf"][0])
+    assert set(existing["properties"]) == {"id", "reference"}
