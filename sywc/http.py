@@ -228,6 +228,13 @@ IF_MATCH_PARAMETER = {
     "412 when stale)",
 }
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The record's version"}}
+LINK_HEADER = {
+    "Link": {
+        "schema": {"type": "string"},
+        "description": 'RFC 8288 links to the neighbouring pages (rel="next", rel="prev"), '
+        "when there are any",
+    }
+}
 
 
 def check_request_body() -> None:

@@ -19,7 +19,13 @@ from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 
 from sywc.fields import unstorable_text
-from sywc.http import ETAG_HEADER, IF_MATCH_PARAMETER, declared_locations
+from sywc.http import (
+    ETAG_HEADER,
+    IF_MATCH_PARAMETER,
+    LINK_HEADER,
+    PageSchema,
+    declared_locations,
+)
 from sywc.permissions import Permission, roles_with
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -201,6 +207,12 @@ class SywcBlueprint(Blueprint):
             return func
 
         return decorate
+
+    def response(self, status_code: Any, schema: Any = None, **kwargs: Any) -> Callable:
+        """Declare a response; a page of a list also declares its `Link` header."""
+        if isinstance(schema, type) and issubclass(schema, PageSchema):
+            kwargs["headers"] = {**LINK_HEADER, **(kwargs.get("headers") or {})}
+        return super().response(status_code, schema, **kwargs)
 
     def public(self, func: Callable) -> Callable:
         """Mark a route that needs no token (login, health); the walk test lists them."""

@@ -14,6 +14,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from sywc import create_app
+from sywc.extensions import db
+from tests import factories
 from tests.youths.helpers import youth_payload
 
 ROLES = ("officer", "senior_officer", "board_member", "auditor", "admin")
@@ -98,3 +100,24 @@ def test_the_documented_problem_carries_the_record_a_likely_duplicate_names(clie
     assert set(body) <= set(schema["properties"]), schema
     existing = _resolve(spec, schema["properties"]["existing"]["allOf"][0])
     assert set(existing["properties"]) == {"id", "reference"}
+
+
+def test_every_list_documents_the_link_header_it_sends(client, officer):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    lists, undocumented = [], []
+    for path, operations in spec["paths"].items():
+        ok = operations.get("get", {}).get("responses", {}).get("200", {})
+        schema = ok.get("content", {}).get("application/json", {}).get("schema", {})
+        if schema.get("$ref", "").endswith("Page"):
+            lists.append(path)
+            if "Link" not in ok.get("headers", {}):
+                undocumented.append(path)
+    assert len(lists) == 15
+    assert undocumented == []
+    # The header the document describes, as a list sends it.
+    with client.application.app_context():
+        for _ in range(2):
+            factories.incident(created_by_id=officer.id)
+        db.session.commit()
+    sent = client.get("/api/v1/incidents?limit=1", headers=officer.headers).headers["Link"]
+    assert sent.endswith('page=2>; rel="next"')
