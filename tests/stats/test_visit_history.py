@@ -101,10 +101,12 @@ def _reference(children: list[Child], ctx: Context) -> Counter:
             deadline = due + timedelta(days=grace)
             later = days[i + 1 :]
             seen_later = [d for d in later if d in child.seen]
-            if later and later[0] <= deadline:
+            if deadline >= ctx.today:
+                outcome = "pending"  # judged only once the deadline has passed
+            elif later and later[0] <= deadline:
                 outcome = "on_time" if later[0] in child.seen else "superseded"
             else:
-                outcome = "missed" if deadline < ctx.today else "pending"
+                outcome = "missed"
             counted = ctx.period.start <= due <= ctx.period.end and outcome in OUTCOMES
             if counted and (child.closed_on is None or due <= child.closed_on):
                 overdue = ((seen_later[0] if seen_later else ctx.today) - due).days

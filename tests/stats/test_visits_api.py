@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -83,6 +83,29 @@ def test_a_visit_not_yet_judged_is_not_counted(client, senior, schedules):
     body = fetch(client, "visits", senior, **{"from": "2026-04-01", "to": "2026-04-30"})
 
     assert table(body, "due_visits_by_rag_and_outcome")["total"] == 0
+
+
+def test_a_visit_made_early_waits_for_its_deadline_as_one_not_yet_made(
+    app, client, senior, monkeypatch
+):
+    # 3 April, with 7 days' grace: two red visits due on 31 March are judged only on
+    # 8 April. One was made on 2 April, the other not yet; counting the first now (on
+    # time) while the second waits would lift the share on time to 1.0.
+    monkeypatch.setattr("sywc.clock.utcnow", lambda: datetime(2026, 4, 3, 12, tzinfo=UTC))
+    app.config["VISIT_GRACE_DAYS"] = 7
+    with app.app_context():
+        early = rated(senior.id, "red", date(2026, 3, 24))
+        seen(early, date(2026, 4, 2), senior.id)
+        rated(senior.id, "red", date(2026, 3, 24))
+        db.session.commit()
+
+    body = fetch(client, "visits", senior, **QUARTER)
+
+    assert table(body, "due_visits_by_rag_and_outcome")["total"] == 0
+    assert values(body, "on_time_share_by_rag")["red"] is None
+    monkeypatch.setattr("sywc.clock.utcnow", lambda: datetime(2026, 4, 8, 12, tzinfo=UTC))
+    grid = values(fetch(client, "visits", senior, **QUARTER), "due_visits_by_rag_and_outcome")
+    assert (grid["red", "on_time"], grid["red", "missed"]) == (1, 1)
 
 
 def test_a_borough_filter_counts_that_borough_only(client, senior, schedules):

@@ -191,11 +191,13 @@ def due_visits(ctx: Context, *, whole_history: bool = False) -> Any:
     due = due_after(c.on, c.rating, rules)
     deadline = add_days(due, rules.grace_days)
     answered = sa.and_(c.next_on.is_not(None), c.next_on <= deadline)
+    # Judged once its deadline has passed, however it went: a visit made early counted
+    # before its unvisited twin could count as missed would lift the share on time.
     outcome = sa.case(
+        (deadline >= day(ctx.today), "pending"),
         (sa.and_(answered, c.next_seen == 1), OUTCOMES[0]),
         (answered, "superseded"),
-        (deadline < day(ctx.today), OUTCOMES[1]),
-        else_="pending",
+        else_=OUTCOMES[1],
     )
     overdue = days_between(sa.func.coalesce(c.next_seen_on, day(ctx.today)), due)
     judged = (
