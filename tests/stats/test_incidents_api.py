@@ -61,6 +61,9 @@ def test_young_people_involved_by_role(client, senior, incidents):
     assert values(body, "involved_by_role") == {
         "victim": 2, "suspect": 1, "witness": 1, "associate": 0,
     }  # fmt: skip
+    # So the roles' sum (4) is no count of young people: no total is given.
+    found = table(body, "involved_by_role")
+    assert (found["total"], found["total_suppressed"]) == (None, False)
 
 
 def test_a_ward_filter_counts_that_ward_only(client, senior, incidents):

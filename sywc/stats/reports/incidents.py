@@ -45,6 +45,9 @@ def _layout(months: Sequence[str]) -> Callable[[Sequence[str]], Layout]:
                     "involved",
                     ("role",),
                     (tuple(ROLE_VALUES),),
+                    # A young person may be a suspect in one incident and a victim in
+                    # another: the roles' sum counts roles, not young people.
+                    partition=False,
                 ),
             ]
         )
