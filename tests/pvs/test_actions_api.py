@@ -318,3 +318,33 @@ def test_reading_an_action_is_audited(app, client, officer, meeting):
     assert response.get_json()["owner_id"] == officer.id
     event = audit_actions(app, action="pvs_action_viewed")[0]
     assert (event.record_id, event.actor_id) == (str(action), officer.id)
+
+
+def test_a_meetings_etag_moves_with_its_actions(app, client, officer, senior, meeting):
+    url = f"/api/v1/pvs-meetings/{meeting}"
+    first = client.get(url, headers=senior.headers)
+    created = client.post(f"{url}/actions", json=_action(officer.id), headers=senior.headers)
+    assert created.status_code == 201, created.get_json()
+    second = client.get(url, headers=senior.headers)
+    assert len(second.get_json()["actions"]) == len(first.get_json()["actions"]) + 1
+    assert second.headers["ETag"] != first.headers["ETag"]
+
+    assert _patch(client, created.get_json()["id"], DONE, officer).status_code == 200
+    third = client.get(url, headers=senior.headers)
+    assert third.get_json()["actions"][-1]["status"] == "done"
+    assert third.headers["ETag"] not in (first.headers["ETag"], second.headers["ETag"])
+    # A change of the meeting made from an ETag read before is stale (412), and nothing
+    # of it is stored; from the current one it goes through.
+    stale = client.patch(
+        url,
+        json={"decisions": "Moved"},
+        headers={**senior.headers, "If-Match": second.headers["ETag"]},
+    )
+    assert_problem(stale, 412)
+    assert client.get(url, headers=senior.headers).get_json()["decisions"] != "Moved"
+    fresh = client.patch(
+        url,
+        json={"decisions": "Moved"},
+        headers={**senior.headers, "If-Match": third.headers["ETag"]},
+    )
+    assert fresh.status_code == 200, fresh.get_json()

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import flag_modified
 
 from sywc import clock
 from sywc.alerts.resolve import resolve_alerts
@@ -14,7 +15,7 @@ from sywc.errors import Conflict
 from sywc.extensions import db
 from sywc.http import Page, check_version, paginate
 from sywc.pvs.enums import FINAL_STATUSES, ActionStatus
-from sywc.pvs.models import PvsAction
+from sywc.pvs.models import PvsAction, PvsMeeting
 from sywc.pvs.policies import (
     ensure_can_update_action,
     get_visible_action,
@@ -40,6 +41,7 @@ def create_action(
         now=now,
     )
     meeting.actions.append(action)
+    _touch(meeting, now=now)
     db.session.flush()
     audit.record(
         "pvs_action_created",
@@ -56,6 +58,12 @@ def create_action(
     )
     db.session.commit()
     return action
+
+
+def _touch(meeting: PvsMeeting, *, now: datetime) -> None:
+    """Mark the meeting changed, so that its version is bumped even at the same instant."""
+    meeting.updated_at = now
+    flag_modified(meeting, "updated_at")
 
 
 def overdue_condition(today: date) -> sa.ColumnElement[bool]:
@@ -115,6 +123,9 @@ def update_action(
             errors={"status": [f"Already {action.status}."]},
         )
     check_version(action.version, expected_version)
+    # The meeting shows its actions, so its version (its ETag) moves with them. Locked
+    # after the action: nothing locks a meeting's existing actions after the meeting.
+    _touch(get_visible_meeting(principal, action.meeting_id, for_update=True), now=now)
     status = ActionStatus(changes["status"])
     action.status = status
     if status is ActionStatus.DONE:
