@@ -22,6 +22,7 @@ from types import FrameType
 from typing import Any
 
 import click
+from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
 from apscheduler.executors.base import BaseExecutor
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers import SchedulerNotRunningError
@@ -260,6 +261,14 @@ def run_scheduler(app: Flask, *, jobs: Sequence[Job] = JOBS) -> None:
         with suppress(SchedulerNotRunningError):
             scheduler.shutdown(wait=False)
 
+    def on_start(_event: SchedulerEvent) -> None:
+        # A signal before the scheduler ran found nothing to shut down; it would then
+        # have run on, starting nothing, until killed. Running now, it can be shut down.
+        if stop.is_set():
+            with suppress(SchedulerNotRunningError):
+                scheduler.shutdown(wait=False)
+
+    scheduler.add_listener(on_start, EVENT_SCHEDULER_STARTED)
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         log.info(

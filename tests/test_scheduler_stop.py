@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from apscheduler.schedulers.blocking import BlockingScheduler
 
 from sywc.alerts.models import JobRun
 from sywc.audit import service as audit
@@ -276,3 +277,35 @@ def test_sigterm_stops_the_scheduler_after_the_chunk_under_way(app, scheduler_lo
     ]
     # The process's handlers are put back as they were.
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_sigterm_while_the_scheduler_starts_stops_it(app, scheduler_log, monkeypatch):
+    """A signal after the handlers are set but before the scheduler runs found nothing
+    to shut down: the scheduler then ran on, starting nothing, until killed."""
+    start = BlockingScheduler.start
+    ran: list[str] = []
+
+    def start_after_a_sigterm(scheduler, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)  # handled before the next line runs
+        return start(scheduler, *args, **kwargs)
+
+    def never(**_):
+        ran.append("noop")
+        return {}
+
+    monkeypatch.setattr(BlockingScheduler, "start", start_after_a_sigterm)
+    returned, hung = threading.Event(), threading.Event()
+
+    def watchdog():
+        # Bounded so that a lost signal fails the test instead of hanging it.
+        if not returned.wait(10):
+            hung.set()
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watchdog, daemon=True).start()
+    run_scheduler(app, jobs=(Job("noop", never),))
+    returned.set()
+    assert not hung.is_set(), "the SIGTERM sent while starting was lost"
+    assert ran == []
+    messages = [r.getMessage() for r in logged(scheduler_log, "")]
+    assert messages == ["scheduler started", "scheduler stopping", "scheduler stopped"]
