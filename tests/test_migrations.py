@@ -60,3 +60,38 @@ def test_readyz_reports_a_database_behind_the_code(empty_database):
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["migrations"] == "behind"
+
+
+def test_0012_rekeys_names_whose_letters_have_no_decomposition(empty_database):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database}, env="test")
+    with app.app_context():
+        upgrade(revision="0011")
+        youth = {
+            "id": 1, "borough": "WCC", "first_name": "Michał",
+            "last_name": "Søndergaard", "name_key": "søndergaard michał",
+            "date_of_birth": "2010-01-01", "gender": "male", "ward": "church_street",
+            "address": "1 Road", "lead_agency": "MPS", "cohort_reason": "at_risk",
+            "status": "active", "entered_on": "2026-01-01", "review_by": "2026-07-01",
+            "rag": "amber", "rag_assessed_on": "2026-01-01",
+            "created_at": "2026-01-01 10:00:00", "updated_at": "2026-01-01 10:00:00",
+            "last_activity_at": "2026-01-01 10:00:00", "version": 1,
+        }  # fmt: skip
+        plain = {**youth, "id": 2, "first_name": "Jo", "last_name": "Smith",
+                 "name_key": "smith jo"}  # fmt: skip
+        for row in (youth, plain):
+            _insert(row)
+        db.session.commit()
+        upgrade(revision="0012")
+        keys = dict(db.session.execute(sa.text("SELECT id, name_key FROM youths")).all())
+        assert keys == {1: "sondergaard michal", 2: "smith jo"}
+        db.session.rollback()
+        downgrade(revision="0011")
+        key = db.session.scalar(sa.text("SELECT name_key FROM youths WHERE id = 1"))
+        assert key == "søndergaard michał"
+        db.session.rollback()
+
+
+def _insert(row: dict) -> None:
+    columns = ", ".join(row)
+    values = ", ".join(f":{name}" for name in row)
+    db.session.execute(sa.text(f"INSERT INTO youths ({columns}) VALUES ({values})"), row)

@@ -15,14 +15,25 @@ KEY_LENGTH: int = min(
 )
 
 
+# Latin letters Unicode does not decompose into a base letter and an accent, folded as
+# they are written without one (\u0131 is the dotless i): "Michał" is "Michal" to whoever
+# types it on a UK keyboard.
+# Migration 0012 keeps a copy of this table for the keys it recomputed.
+UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "\u0131": "i", "ħ": "h", "ŧ": "t", "ð": "d", "þ": "th",
+     "æ": "ae", "œ": "oe"}
+)  # fmt: skip
+
+
 def normalise(part: str) -> str:
-    """Fold accents and case and drop everything but letters ("O'Neil-Smith" -> "oneilsmith").
+    """Fold accents and case and drop everything but letters ("O'Neil-Smith" -> "oneilsmith";
+    "Michał" -> "michal", "Søren" -> "soren").
 
     Letters of other scripts are kept (casefolded): dropping them would give every name
     written in, say, Arabic or Chinese the same empty key, so any two such young people
     born on the same day would look like duplicates, and search could not find them.
     """
-    decomposed = unicodedata.normalize("NFKD", part.casefold())
+    decomposed = unicodedata.normalize("NFKD", part.casefold().translate(UNDECOMPOSED))
     return "".join(ch for ch in decomposed if ch.isalpha() and not unicodedata.combining(ch))
 
 

@@ -99,6 +99,15 @@ def test_duplicate_is_409_naming_the_existing_record_unless_confirmed(app, clien
     assert [e.details["duplicate_confirmed"] for e in events] == [False, True]
 
 
+def test_a_name_written_without_its_stroke_is_found_and_is_a_likely_duplicate(client, officer):
+    first = create_youth(client, officer, first_name="Michał", last_name="Łukasiewicz")
+    found = client.get("/api/v1/youths?q=michal%20lukasiewicz", headers=officer.headers)
+    assert [y["id"] for y in found.get_json()["items"]] == [first["id"]]
+    again = youth_payload(officer.id, first_name="Michal", last_name="Lukasiewicz")
+    body = assert_problem(client.post("/api/v1/youths", json=again, headers=officer.headers), 409)
+    assert body["existing"]["id"] == first["id"]
+
+
 def test_a_refused_duplicate_is_audited_under_the_record_it_names(
     app, client, officer, make_user, auditor
 ):

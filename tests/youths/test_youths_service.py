@@ -52,6 +52,15 @@ def test_name_keys_fold_case_accents_and_punctuation_but_keep_other_scripts():
     assert name_key("李", "王") != name_key("张", "王")
 
 
+def test_latin_letters_without_a_decomposition_fold_as_accented_ones_do():
+    assert name_key("Michał", "Nowak") == name_key("Michal", "NOWAK") == "nowak michal"
+    assert normalise("Søren") == normalise("Soren") == "soren"
+    assert normalise("Y\u0131ld\u0131z") == "yildiz"
+    assert normalise("Đorđević") == "dordevic"
+    assert normalise("Ærø") == "aero"
+    assert normalise("Þórður") == "thordur"
+
+
 def test_a_name_key_is_cut_to_what_its_columns_store():
     assert Youth.__table__.c.name_key.type.length == KEY_LENGTH
     assert name_key("a" * 100, "b" * 100) == "b" * 100 + " " + "a" * 99
