@@ -30,7 +30,7 @@ KEYED = (
     ("youths", "id", "first_name", "last_name", "name_key"),
     ("referrals", "id", "subject_first_name", "subject_last_name", "subject_name_key"),
 )
-BATCH = 1000
+BATCH = 5000
 
 
 def _normalise(part, fold):
@@ -45,24 +45,29 @@ def _rekey(fold):
     connection = op.get_bind()
     for table, id_column, first, last, key in KEYED:
         t = sa.table(table, sa.column(id_column), sa.column(first), sa.column(last), sa.column(key))
-        rows = connection.execute(
-            sa.select(t.c[id_column], t.c[first], t.c[last], t.c[key]).where(
-                t.c[last].is_not(None)
-            )
-        ).all()
-        changed = []
-        for row_id, first_name, last_name, stored in rows:
-            new = f"{_normalise(last_name, fold)} {_normalise(first_name or '', fold)}"
-            new = new[:KEY_LENGTH]
-            if new != stored:
-                changed.append({"row_id": row_id, "new_key": new})
         update = (
             sa.update(t)
             .where(t.c[id_column] == sa.bindparam("row_id"))
             .values({key: sa.bindparam("new_key")})
         )
-        for start in range(0, len(changed), BATCH):
-            connection.execute(update, changed[start : start + BATCH])
+        after = 0
+        while True:  # in batches by id, so a million rows are never held at once
+            rows = connection.execute(
+                sa.select(t.c[id_column], t.c[first], t.c[last], t.c[key])
+                .where(t.c[id_column] > after, t.c[last].is_not(None))
+                .order_by(t.c[id_column])
+                .limit(BATCH)
+            ).all()
+            if not rows:
+                break
+            after = rows[-1][0]
+            changed = []
+            for row_id, first_name, last_name, stored in rows:
+                new = f"{_normalise(last_name, fold)} {_normalise(first_name or '', fold)}"
+                if new[:KEY_LENGTH] != stored:
+                    changed.append({"row_id": row_id, "new_key": new[:KEY_LENGTH]})
+            if changed:
+                connection.execute(update, changed)
 
 
 def upgrade():
