@@ -314,6 +314,16 @@ def youth_trail(client: FlaskClient, auditor: Account, youth_id: int) -> list[di
     return response.get_json()["items"]
 
 
+def earlier_today(share: float) -> str:
+    """Return, in ISO form, the moment `share` (0 to 1) of the way from the start of
+    today's business day to now: before now and never yesterday, whatever the hour the
+    suite runs at. A visit to a record entered today cannot be dated yesterday, so "two
+    hours ago" fails a test run just after midnight; a larger share is nearer now."""
+    now = clock.utcnow()
+    start = clock.day_start(clock.business_date(now))
+    return (start + (now - start) * share).isoformat()
+
+
 def assert_problem(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
     """Assert an RFC 9457 problem response (and, when given, the field at fault)."""
     assert response.status_code == status, (response.status_code, response.get_data(as_text=True))

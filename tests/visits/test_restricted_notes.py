@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 import sqlalchemy as sa
 
-from sywc import clock
 from sywc.extensions import db
 from sywc.visits.models import Visit
+from tests.conftest import earlier_today
 from tests.youths.helpers import create_youth
 
 SECRET = "Disclosed SECRET-7731 about an older cousin"
@@ -27,7 +25,7 @@ def scene(client, make_user):
     restricted = client.post(
         path,
         json={
-            "visited_at": (clock.utcnow() - timedelta(hours=2)).isoformat(),
+            "visited_at": earlier_today(0.9),
             "officer_ids": [author.id, other.id],
             "outcome": "safeguarding_concern",
             "notes": SECRET,
@@ -40,7 +38,7 @@ def scene(client, make_user):
     opened = client.post(
         path,
         json={
-            "visited_at": (clock.utcnow() - timedelta(hours=3)).isoformat(),
+            "visited_at": earlier_today(0.8),
             "officer_ids": [other.id],
             "outcome": "not_home",
             "notes": OPEN_NOTE,

@@ -8,12 +8,10 @@ reference data; nobody without a token gets anything (401).
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 
-from sywc import clock
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, earlier_today
 from tests.youths.helpers import create_youth, row_counts, youth_payload
 
 REFERENCE = [
@@ -30,7 +28,7 @@ REFERENCE = [
 def _routes(owner_id: int, youth_id: int) -> list[tuple[str, str, dict | None, str]]:
     """(method, path, body, kind) in an order that works for a senior officer."""
     visit = {
-        "visited_at": (clock.utcnow() - timedelta(minutes=30)).isoformat(),
+        "visited_at": earlier_today(0.9),
         "officer_ids": [owner_id],
         "outcome": "seen",
     }
