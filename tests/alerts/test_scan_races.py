@@ -28,6 +28,7 @@ from sywc.youths.models import Youth
 from tests import factories
 from tests.alerts.conftest import NOW, TODAY, alerts, events
 from tests.conftest import audit_actions
+from tests.locks import backend_pid, is_waiting, wait_until, waits_for
 
 # Long enough for a loaded machine, short enough to fail rather than hang on a deadlock.
 PATIENCE = 30.0
@@ -139,35 +140,6 @@ WRITES = [
         id="young-person-seen",
     ),
 ]
-
-
-def backend_pid(session: Any) -> int:
-    return session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
-
-
-def wait_until(app: Any, settled: threading.Event, blocked: Callable[[Any], bool]) -> None:
-    """Return once `settled` is set or `blocked(connection)` holds, asked on a connection
-    of its own (`blocked` asks PostgreSQL which backends wait for which)."""
-    with app.app_context(), db.engine.connect() as conn:
-        while not settled.wait(0.01):
-            if blocked(conn):
-                return
-            conn.rollback()
-
-
-def waits_for(pid: int) -> Callable[[Any], bool]:
-    """Whether some backend of this database waits for a lock that backend `pid` holds."""
-    stmt = sa.text(
-        "SELECT EXISTS (SELECT FROM pg_stat_activity"
-        " WHERE datname = current_database() AND :pid = ANY(pg_blocking_pids(pid)))"
-    )
-    return lambda conn: bool(conn.execute(stmt, {"pid": pid}).scalar_one())
-
-
-def is_waiting(pid: int) -> Callable[[Any], bool]:
-    """Whether backend `pid` waits for a lock another backend holds."""
-    stmt = sa.text("SELECT cardinality(pg_blocking_pids(:pid)) > 0")
-    return lambda conn: bool(conn.execute(stmt, {"pid": pid}).scalar_one())
 
 
 def around_openings(

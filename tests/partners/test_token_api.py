@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import base64
 import threading
-import time
 from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
-import sqlalchemy as sa
 from flask_jwt_extended import decode_token
 
 from sywc import clock
 from sywc.extensions import db
 from sywc.partners import service as partner_service
 from tests.conftest import assert_problem, audit_actions, post_chunked
+from tests.locks import backend_pid, wait_until, waits_for
 from tests.partners.helpers import TOKEN_URL
 
 
@@ -168,17 +167,6 @@ def test_malformed_basic_credentials_name_the_field(app, client, client_id, secr
     assert audit_actions(app, action="partner_token_issued") == []
 
 
-def _waiting_on_a_lock(app) -> bool:
-    with app.app_context(), db.engine.connect() as connection:
-        waiting = connection.scalar(
-            sa.text(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-        )
-    return bool(waiting)
-
-
 # SQLite runs one writing transaction at a time, so only PostgreSQL lets an admin rotate
 # the secret while a token request that presented it is being checked.
 @pytest.mark.postgres_only
@@ -189,10 +177,12 @@ def test_a_token_asked_for_with_the_old_secret_during_a_rotation_stops_working(
     verify_password = partner_service.verify_password
     rotation: list[threading.Thread] = []
     rotated: list[int] = []
+    done = threading.Event()
 
     def rotate() -> None:
         url = f"/api/v1/partner-clients/{partner.id}/rotate"
         rotated.append(app.test_client().post(url, headers=admin.headers).status_code)
+        done.set()
 
     def verify_while_an_admin_rotates(stored_hash: str, secret: str) -> bool:
         right = verify_password(stored_hash, secret)
@@ -200,10 +190,7 @@ def test_a_token_asked_for_with_the_old_secret_during_a_rotation_stops_working(
             rotation.append(threading.Thread(target=rotate))
             rotation[0].start()
             # The rotation either commits now, or waits for this request to end first.
-            deadline = time.monotonic() + 20
-            while rotation[0].is_alive() and not _waiting_on_a_lock(app):
-                assert time.monotonic() < deadline, "the rotation neither ended nor waited"
-                time.sleep(0.02)
+            wait_until(app, done, waits_for(backend_pid(db.session)))
         return right
 
     monkeypatch.setattr(partner_service, "verify_password", verify_while_an_admin_rotates)
