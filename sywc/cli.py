@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
+from typing import NoReturn
 
 import click
+import marshmallow as ma
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
@@ -16,18 +18,19 @@ from sywc.alerts.commands import scan_command
 from sywc.audit import service as audit
 from sywc.audit import verification
 from sywc.demo.commands import demo_data_command
-from sywc.errors import SywcError
+from sywc.errors import SywcError, ValidationFailed
 from sywc.partners.commands import create_partner_command
 from sywc.permissions import USER_ROLES
 from sywc.scheduler import scheduler_command
 from sywc.stats.commands import stats_refresh_command
+from sywc.users.schemas import UserCreateSchema
 from sywc.users.service import create_user, deactivate_user
 
 sywc_cli = AppGroup("sywc", help="sywc operations.")
 CLI_ACTOR = audit.Actor(type="system", label="cli")
 
 
-def fail(error: SywcError) -> None:
+def fail(error: SywcError) -> NoReturn:
     """Print a service error for an operator and exit non-zero."""
     click.echo(json.dumps({"error": error.detail, "errors": error.errors}), err=True)
     sys.exit(2)
@@ -67,16 +70,22 @@ def create_user_command(
     if unknown:
         raise click.BadParameter(f"unknown borough {sorted(unknown)}", param_hint="--borough")
     try:
-        user = create_user(
-            username=username,
-            password=password,
-            name=name or username,
-            role=role,
-            agency=agency,
-            boroughs=list(boroughs or BOROUGH_CODES),
-            now=clock.utcnow(),
-            actor=CLI_ACTOR,
+        # The rules of `POST /users`, whoever creates the account: an agency the
+        # partnership does not have, or a username the API would refuse, is no account.
+        body = UserCreateSchema().load(
+            {
+                "username": username.strip().lower(),
+                "password": password,
+                "name": name or username,
+                "role": role,
+                "agency": agency,
+                "boroughs": list(boroughs or BOROUGH_CODES),
+            }
         )
+    except ma.ValidationError as error:
+        fail(ValidationFailed("The account is not valid.", errors=error.normalized_messages()))
+    try:
+        user = create_user(**body, now=clock.utcnow(), actor=CLI_ACTOR)
     except SywcError as error:
         fail(error)
     click.echo(

@@ -27,6 +27,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from hypothesis import settings
 
+from config.reference import BOROUGH_CODES
 from sywc import clock, create_app
 from sywc.audit.models import AuditEvent
 from sywc.extensions import db
@@ -241,7 +242,8 @@ def senior(make_user: Callable[..., Account]) -> Account:
 
 @pytest.fixture
 def admin(make_user: Callable[..., Account]) -> Account:
-    return make_user("admin")
+    """The deployment's admin: works in every borough, so administers every account."""
+    return make_user("admin", boroughs=list(BOROUGH_CODES))
 
 
 @pytest.fixture

@@ -38,7 +38,8 @@ CASE_LISTS = (
     "/api/v1/pvs-actions",
     "/api/v1/alerts",
 )
-# Account administration: not borough records, and for admins only.
+# Account administration, for admins only: which accounts and clients an admin of a
+# borough reaches is tests/users/test_administered_boroughs.py.
 ADMIN_ENDPOINTS = {
     "users.get_user",
     "users.update_user",

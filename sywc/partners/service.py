@@ -18,6 +18,8 @@ from sywc.auth.service import open_partner_session, revoke_partner_sessions
 from sywc.errors import NotFound, Unauthorized
 from sywc.extensions import db
 from sywc.http import Page, check_version, effective_changes, paginate
+from sywc.security import Principal
+from sywc.users import policies
 
 REFUSED = "The client credentials are not valid."
 # Changes that narrow what a token allows end the tokens already issued: their claims
@@ -57,8 +59,11 @@ def create_partner_client(
     boroughs: list[str],
     now: datetime,
     actor: Any = None,
+    admin: Principal | None = None,
 ) -> IssuedSecret:
-    """Register a partner system and issue its first secret."""
+    """Register a partner system, for boroughs `admin` works in, and issue its first
+    secret (`admin` None: the deployment's operator)."""
+    policies.check_administers(admin, boroughs, field="boroughs")
     secret, secret_hash = _new_secret()
     client = PartnerClient(
         client_id=f"sywc-{secrets.token_hex(8)}",
@@ -90,17 +95,31 @@ def create_partner_client(
     return IssuedSecret(client, secret)
 
 
-def _load(client_pk: int, *, for_update: bool = False) -> PartnerClient:
+def _load(client_pk: int, *, admin: Principal | None, for_update: bool = False) -> PartnerClient:
+    """Load a client `admin` sees: one posting into a borough of theirs (404 otherwise)."""
     stmt = sa.select(PartnerClient).where(PartnerClient.id == client_pk)
     client = db.session.scalar(stmt.with_for_update() if for_update else stmt)
     if client is None:
         raise NotFound("No such partner client.")
+    policies.check_sees(admin, client.boroughs, what="partner client")
     return client
 
 
-def get_partner_client(*, client_pk: int, now: datetime) -> PartnerClient:
+def _posting_into(boroughs: frozenset[str]) -> sa.ColumnElement[bool]:
+    """Clients whose boroughs include one of `boroughs`.
+
+    The boroughs are a JSON list of codes, stored as `json.dumps` writes them on either
+    database, so a code is in the list when its quoted form is in the text.
+    """
+    text = sa.cast(PartnerClient.boroughs, sa.Text)
+    return sa.or_(*(text.contains(f'"{code}"', autoescape=True) for code in sorted(boroughs)))
+
+
+def get_partner_client(
+    *, client_pk: int, now: datetime, admin: Principal | None = None
+) -> PartnerClient:
     """Read a partner client (never its secret)."""
-    client = _load(client_pk)
+    client = _load(client_pk, admin=admin)
     _record_read(client, now=now)
     db.session.commit()
     return client
@@ -127,9 +146,19 @@ def _unchanged(client: PartnerClient, name: str, value: Any) -> bool:
     return set(value) == set(stored) if name in _SETS else bool(value == stored)
 
 
-def list_partner_clients(*, filters: dict[str, Any], page: int, limit: int, now: datetime) -> Page:
-    """List partner clients for an admin, in a stable order."""
+def list_partner_clients(
+    *,
+    filters: dict[str, Any],
+    page: int,
+    limit: int,
+    now: datetime,
+    admin: Principal | None = None,
+) -> Page:
+    """List the partner clients `admin` sees (posting into one of their boroughs), in a
+    stable order."""
     stmt = sa.select(PartnerClient).order_by(PartnerClient.name, PartnerClient.id)
+    if admin is not None:
+        stmt = stmt.where(_posting_into(admin.boroughs))
     if "active" in filters:
         stmt = stmt.where(PartnerClient.active == filters["active"])
     result = paginate(db.session, stmt, page=page, limit=limit)
@@ -144,11 +173,22 @@ def list_partner_clients(*, filters: dict[str, Any], page: int, limit: int, now:
 
 
 def update_partner_client(
-    *, client_pk: int, changes: dict[str, Any], expected_version: int, now: datetime
+    *,
+    client_pk: int,
+    changes: dict[str, Any],
+    expected_version: int,
+    now: datetime,
+    admin: Principal | None = None,
 ) -> PartnerClient:
-    """Change a client (If-Match); narrowing or disabling it ends its tokens at once."""
-    client = _load(client_pk, for_update=True)
+    """Change a client (If-Match); narrowing or disabling it ends its tokens at once.
+
+    `admin` changes only clients posting into none but their boroughs, and gives only
+    those.
+    """
+    client = _load(client_pk, admin=admin, for_update=True)
     check_version(client.version, expected_version)
+    policies.check_administers(admin, client.boroughs)
+    policies.check_administers(admin, changes.get("boroughs", ()), field="boroughs")
     if "name" in changes:  # stored trimmed, as on create
         changes = {**changes, "name": changes["name"].strip()}
     named, changes = sorted(changes), effective_changes(changes, partial(_unchanged, client))
@@ -179,9 +219,15 @@ def update_partner_client(
     return client
 
 
-def rotate_partner_secret(*, client_pk: int, now: datetime, actor: Any = None) -> IssuedSecret:
-    """Issue a new secret; the old one and every token issued with it stop working."""
-    client = _load(client_pk, for_update=True)
+def rotate_partner_secret(
+    *, client_pk: int, now: datetime, actor: Any = None, admin: Principal | None = None
+) -> IssuedSecret:
+    """Issue a new secret; the old one and every token issued with it stop working.
+
+    The new secret posts into every borough of the client: `admin` must work in them all.
+    """
+    client = _load(client_pk, admin=admin, for_update=True)
+    policies.check_administers(admin, client.boroughs)
     secret, client.secret_hash = _new_secret()
     client.rotated_at = client.updated_at = now
     ended = revoke_partner_sessions(client.id, now=now, reason="secret_rotated")

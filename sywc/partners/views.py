@@ -29,6 +29,7 @@ from sywc.partners.schemas import (
     PartnerTokenSchema,
 )
 from sywc.permissions import Permission
+from sywc.security import current_principal
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -108,7 +109,13 @@ issue_token._sywc_accepts = (FORM,)  # type: ignore[attr-defined]
 def list_partner_clients(page: int, limit: int, **filters: Any) -> Any:
     """List partner clients (filter: active)."""
     return paged(
-        service.list_partner_clients(filters=filters, page=page, limit=limit, now=clock.utcnow())
+        service.list_partner_clients(
+            filters=filters,
+            page=page,
+            limit=limit,
+            now=clock.utcnow(),
+            admin=current_principal(),
+        )
     )
 
 
@@ -118,7 +125,7 @@ def list_partner_clients(page: int, limit: int, **filters: Any) -> Any:
 @blp.response(201, PartnerClientSecretSchema, headers=ETAG_HEADER)
 def create_partner_client(body: dict[str, Any]) -> Any:
     """Register a partner system; the response shows its secret this once."""
-    issued = service.create_partner_client(**body, now=clock.utcnow())
+    issued = service.create_partner_client(**body, now=clock.utcnow(), admin=current_principal())
     return issued, 201, etag(issued.version)
 
 
@@ -128,7 +135,9 @@ def create_partner_client(body: dict[str, Any]) -> Any:
 @blp.alt_response(404, response="NOT_FOUND")
 def get_partner_client(client_pk: int) -> Any:
     """Read a partner client (its secret is never shown again)."""
-    client = service.get_partner_client(client_pk=client_pk, now=clock.utcnow())
+    client = service.get_partner_client(
+        client_pk=client_pk, now=clock.utcnow(), admin=current_principal()
+    )
     return client, 200, etag(client.version)
 
 
@@ -138,7 +147,11 @@ def get_partner_client(client_pk: int) -> Any:
 def update_partner_client(body: dict[str, Any], client_pk: int) -> Any:
     """Change a partner client (If-Match); `active: false` disables it and ends its tokens."""
     client = service.update_partner_client(
-        client_pk=client_pk, changes=body, expected_version=if_match_version(), now=clock.utcnow()
+        client_pk=client_pk,
+        changes=body,
+        expected_version=if_match_version(),
+        now=clock.utcnow(),
+        admin=current_principal(),
     )
     return client, 200, etag(client.version)
 
@@ -149,5 +162,7 @@ def update_partner_client(body: dict[str, Any], client_pk: int) -> Any:
 @blp.alt_response(404, response="NOT_FOUND")
 def rotate_partner_secret(client_pk: int) -> Any:
     """Issue a new secret (shown this once); the old secret and its tokens stop working."""
-    issued = service.rotate_partner_secret(client_pk=client_pk, now=clock.utcnow())
+    issued = service.rotate_partner_secret(
+        client_pk=client_pk, now=clock.utcnow(), admin=current_principal()
+    )
     return issued, 200, etag(issued.version)

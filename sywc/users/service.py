@@ -16,6 +16,8 @@ from sywc.errors import Conflict, NotFound, ValidationFailed
 from sywc.extensions import db
 from sywc.http import Page, check_version, effective_changes, paginate
 from sywc.permissions import AGENCY_ROLES, Role
+from sywc.security import Principal
+from sywc.users import policies
 from sywc.users.models import User, UserBorough
 
 # Changes that alter what a user may see end their sessions, so tokens never outlive them.
@@ -44,9 +46,15 @@ def create_user(
     boroughs: list[str],
     now: datetime,
     actor: Any = None,
+    admin: Principal | None = None,
 ) -> User:
-    """Create an account after checking the password policy and the role's agency rule."""
+    """Create an account after checking the password policy and the role's agency rule.
+
+    `admin` is the admin asking, who gives access only to boroughs they work in; None is
+    the deployment's operator (the command line).
+    """
     username = username.strip().lower()
+    policies.check_administers(admin, boroughs, field="boroughs")
     _check_agency(role, agency)
     check_password_policy(password, username=username)
     _check_username_free(username)
@@ -83,10 +91,12 @@ def create_user(
     return user
 
 
-def get_user(user_id: int) -> User:
+def get_user(user_id: int, *, admin: Principal | None = None) -> User:
+    """Read an account `admin` sees (404 for one working only in other boroughs)."""
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("No such user.")
+    policies.check_sees(admin, user.boroughs, what="user")
     return user
 
 
@@ -112,12 +122,20 @@ def update_user(
     expected_version: int | None,
     now: datetime,
     actor: Any = None,
+    admin: Principal | None = None,
 ) -> User:
-    """Apply an admin's changes; role, agency, borough or password changes end sessions."""
-    user = get_user(user_id)
+    """Apply an admin's changes; role, agency, borough or password changes end sessions.
+
+    `admin` changes only accounts working in none but their boroughs, gives only those,
+    and never their own role, agency, boroughs or active state (None: the operator).
+    """
+    user = get_user(user_id, admin=admin)
     if expected_version is not None:
         check_version(user.version, expected_version)
     changes = effective_changes(changes, partial(_unchanged, user))
+    policies.check_not_oneself(admin, user.id, changes)
+    policies.check_administers(admin, user.boroughs)
+    policies.check_administers(admin, changes.get("boroughs", ()), field="boroughs")
     if not changes:
         # Nothing to store: the version stays and no session ends. Like a read of the
         # account (which is not audited), it leaves no event: the trail records changes.
@@ -164,9 +182,14 @@ def deactivate_user(*, username: str, now: datetime, actor: Any = None) -> User:
     )
 
 
-def list_users(*, filters: dict[str, Any], page: int, limit: int) -> Page:
-    """List accounts for an admin, filtered, in a stable order."""
+def list_users(
+    *, filters: dict[str, Any], page: int, limit: int, admin: Principal | None = None
+) -> Page:
+    """List the accounts `admin` sees (those working in one of their boroughs), filtered,
+    in a stable order."""
     stmt = sa.select(User).order_by(User.username, User.id)
+    if admin is not None:
+        stmt = stmt.where(User.borough_links.any(UserBorough.borough.in_(sorted(admin.boroughs))))
     for key in ("role", "agency", "active"):
         if key in filters:
             stmt = stmt.where(getattr(User, key) == filters[key])

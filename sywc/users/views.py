@@ -14,6 +14,7 @@ from sywc.http import (
 )
 from sywc.openapi import SywcBlueprint
 from sywc.permissions import Permission
+from sywc.security import current_principal
 from sywc.users import service
 from sywc.users.schemas import UserCreateSchema, UserListArgs, UserSchema, UserUpdateSchema
 
@@ -27,7 +28,9 @@ UserPage = page_schema(UserSchema, "UserPage")
 @blp.response(200, UserPage)
 def list_users(page: int, limit: int, **filters: Any) -> Any:
     """List user accounts (filters: role, agency, active, borough)."""
-    return paged(service.list_users(filters=filters, page=page, limit=limit))
+    return paged(
+        service.list_users(filters=filters, page=page, limit=limit, admin=current_principal())
+    )
 
 
 @blp.route("", methods=["POST"])
@@ -37,7 +40,7 @@ def list_users(page: int, limit: int, **filters: Any) -> Any:
 @blp.alt_response(409, response="CONFLICT")
 def create_user(body: dict[str, Any]) -> Any:
     """Create a user account; the password policy applies."""
-    user = service.create_user(**body, now=clock.utcnow())
+    user = service.create_user(**body, now=clock.utcnow(), admin=current_principal())
     return user, 201, etag(user.version)
 
 
@@ -47,7 +50,7 @@ def create_user(body: dict[str, Any]) -> Any:
 @blp.alt_response(404, response="NOT_FOUND")
 def get_user(user_id: int) -> Any:
     """Read a user account."""
-    user = service.get_user(user_id)
+    user = service.get_user(user_id, admin=current_principal())
     return user, 200, etag(user.version)
 
 
@@ -57,6 +60,10 @@ def get_user(user_id: int) -> Any:
 def update_user(body: dict[str, Any], user_id: int) -> Any:
     """Change a user (If-Match); role, agency, borough, password or active changes end sessions."""
     user = service.update_user(
-        user_id=user_id, changes=body, expected_version=if_match_version(), now=clock.utcnow()
+        user_id=user_id,
+        changes=body,
+        expected_version=if_match_version(),
+        now=clock.utcnow(),
+        admin=current_principal(),
     )
     return user, 200, etag(user.version)

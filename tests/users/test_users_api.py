@@ -119,7 +119,7 @@ def test_a_username_taken_while_the_password_is_hashed_is_409(app, client, admin
 
 @pytest.mark.postgres_only
 def test_two_admins_creating_one_username_at_once_get_201_and_409(app, make_user):
-    admins = [make_user("admin"), make_user("admin")]
+    admins = [make_user("admin", boroughs=NEW["boroughs"]) for _ in range(2)]
     for attempt in range(5):
         body = {**NEW, "username": f"raced.user{attempt}"}
         responses = race(app, [("POST", "/api/v1/users", body, a.headers) for a in admins])
@@ -250,3 +250,34 @@ def test_cli_creates_and_deactivates_users(app, runner):
     assert json.loads(gone.output)["active"] is False
     actions = [e.action for e in audit_actions(app, actor_type="system")]
     assert actions == ["user_created", "user_updated"]
+
+
+def _cli_create(runner, *extra: str):
+    return runner.invoke(
+        args=["sywc", "create-user", "--role", "officer", "--password-stdin", *extra],
+        input="a-long-unusual-phrase-77\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        (("--username", "cli.officer", "--agency", "NOPE"), "agency"),
+        # Agency codes are upper-case: `mps` would never meet MPS's referrals or notes.
+        (("--username", "cli.officer", "--agency", "mps"), "agency"),
+        (("--username", "Not A Username!", "--agency", "MPS"), "username"),
+        (("--username", "cli.officer", "--agency", "MPS", "--name", "x" * 201), "name"),
+    ],
+)
+def test_cli_refuses_what_the_api_refuses(app, runner, extra, field):
+    result = _cli_create(runner, *extra)
+    assert result.exit_code == 2, result.output
+    assert field in json.loads(result.output)["errors"]
+    assert _users(app) == 0
+    assert audit_actions(app, action="user_created") == []
+
+
+def test_cli_takes_a_username_in_any_case(app, runner):
+    result = _cli_create(runner, "--username", "CLI.Officer", "--agency", "MPS")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["username"] == "cli.officer"
