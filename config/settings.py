@@ -7,6 +7,7 @@ application factory asks, so tests and processes each get the values of their mo
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
@@ -158,6 +159,7 @@ class Settings:
             ),
         }
         check_business_timezone(cfg)
+        check_cors_origins(cfg)
         return cfg
 
 
@@ -223,6 +225,25 @@ def check_business_timezone(cfg: Mapping[str, Any]) -> None:
             f"BUSINESS_TIMEZONE must name a timezone of the tz database, such as "
             f"{DEFAULT_BUSINESS_TIMEZONE}, not {name!r}"
         ) from error
+
+
+# A front end's origin exactly as a browser sends it: scheme, host and an optional port.
+_ORIGIN = re.compile(r"https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?\Z")
+
+
+def check_cors_origins(cfg: Mapping[str, Any]) -> None:
+    """Refuse a CORS origin that is not one exact front-end origin.
+
+    The API answers credentialed requests (cookies), so `*` would hand every site a
+    signed-in officer's session, and the CORS library reads an entry holding `*`, `?`,
+    brackets and the like as a pattern that may match more sites than meant.
+    """
+    for origin in cfg.get("CORS_ORIGINS") or ():
+        if not isinstance(origin, str) or not _ORIGIN.match(origin):
+            raise ConfigurationError(
+                "CORS_ORIGINS must list exact front-end origins such as "
+                f"https://sywc.example.gov.uk (scheme, host, optional port), not {origin!r}"
+            )
 
 
 def _development_secret() -> str:

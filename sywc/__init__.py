@@ -9,7 +9,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_settings
-from config.settings import check_business_timezone
+from config.settings import check_business_timezone, check_cors_origins
 from sywc import (
     errors,
     logs,
@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None, *, env: str | None = None) 
     app.config.update(settings)
     app.config.update(config or {})
     check_business_timezone(app.config)
+    check_cors_origins(app.config)
     check_clock_settings(app.config)
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])  # type: ignore[method-assign]

@@ -82,6 +82,36 @@ def test_settings_are_read_when_asked_not_at_import(monkeypatch):
         load_settings("staging")
 
 
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "*",
+        "https://*.example",
+        "https://sywc.example/",
+        "sywc.example",
+        "https://sywc.example/app",
+        "https://SYWC.example",
+        "https://sywc\\.example",
+        "null",
+    ],
+)
+def test_a_cors_origin_that_is_not_one_exact_origin_is_refused_at_startup(monkeypatch, origin):
+    # Credentialed CORS to `*` or a pattern would hand other sites an officer's session.
+    monkeypatch.setenv("CORS_ORIGINS", origin)
+    with pytest.raises(ConfigurationError, match="CORS_ORIGINS") as from_environment:
+        create_app(env="test")
+    monkeypatch.delenv("CORS_ORIGINS")
+    with pytest.raises(ConfigurationError, match="CORS_ORIGINS"):
+        create_app({"CORS_ORIGINS": [origin]}, env="test")
+    assert repr(origin) in str(from_environment.value)
+
+
+def test_exact_cors_origins_start(monkeypatch, database_url):
+    monkeypatch.setenv("CORS_ORIGINS", "https://sywc.example, http://localhost:5173")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, env="test")
+    assert app.config["CORS_ORIGINS"] == ["https://sywc.example", "http://localhost:5173"]
+
+
 @pytest.mark.parametrize("name", ["Europe/Londn", "Mars/Olympus_Mons", "../etc/passwd", "Europe"])
 def test_a_bad_business_timezone_is_refused_at_startup(monkeypatch, name):
     monkeypatch.setenv("BUSINESS_TIMEZONE", name)
