@@ -130,7 +130,9 @@ class _MeetingFields(ma.Schema):
     """What a request may say about a meeting, when recording it or changing it."""
 
     held_at = Moment(metadata={"description": "Not in the future, not before the incident"})
-    chair_id = id_field(metadata={"description": "An active senior officer of the borough"})
+    chair_id = id_field(
+        metadata={"description": "An active senior police officer (MPS) of the borough"}
+    )
     attendees = ma.fields.List(ma.fields.Nested(AttendeeSchema), validate=validate.Length(max=100))
     individuals = ma.fields.List(
         ma.fields.Nested(PersonInSchema),
@@ -160,7 +162,8 @@ class MeetingCreateSchema(_MeetingFields):
         required=True, metadata={"description": "Not in the future, not before the incident"}
     )
     chair_id = id_field(
-        required=True, metadata={"description": "An active senior officer of the borough"}
+        required=True,
+        metadata={"description": "An active senior police officer (MPS) of the borough"},
     )
     actions = ma.fields.List(
         ma.fields.Nested(ActionCreateSchema),

@@ -73,6 +73,7 @@ def test_messaging_defaults_when_not_given(client, senior, incident):
 def _bad_meetings(app, senior, officer, incident_id, make_user):
     other_senior = make_user("senior_officer", "MPS", boroughs=["RBKC"])
     gone = make_user("senior_officer", "MPS")
+    council_senior = make_user("senior_officer", "CSC")
     with app.app_context():
         deactivate_user(username=gone.username, now=clock.utcnow())
     youth = add_youth(app)
@@ -83,6 +84,7 @@ def _bad_meetings(app, senior, officer, incident_id, make_user):
         ({"chair_id": officer.id}, "chair_id"),  # not a senior officer
         ({"chair_id": other_senior.id}, "chair_id"),  # not of this borough
         ({"chair_id": gone.id}, "chair_id"),  # deactivated
+        ({"chair_id": council_senior.id}, "chair_id"),  # not the police
         ({"chair_id": 99999}, "chair_id"),
         ({"held_at": iso(clock.utcnow() + timedelta(hours=1))}, "held_at"),
         ({"held_at": before_incident}, "held_at"),
@@ -276,7 +278,7 @@ def test_an_unchanged_patch_keeps_the_version_and_the_rows(app, client, senior, 
     assert _attendee_rows(app, created["id"]) == attendees
 
 
-def test_patch_rules(app, client, senior, officer, incident):
+def test_patch_rules(app, client, senior, officer, incident, make_user):
     created = _post(client, incident, _body(senior.id), senior).get_json()
     url = f"/api/v1/pvs-meetings/{created['id']}"
     current = {**senior.headers, "If-Match": f'"{created["version"]}"'}
@@ -288,6 +290,12 @@ def test_patch_rules(app, client, senior, officer, incident):
     assert_problem(
         client.patch(url, json={"chair_id": officer.id}, headers=current), 422, "chair_id"
     )
+    for agency in ("CSC", "EARLY_HELP", "IGXU", "YOT", "MASH"):
+        # The police chair a PVS meeting; a council senior officer attends or records it.
+        council = make_user("senior_officer", agency)
+        assert_problem(
+            client.patch(url, json={"chair_id": council.id}, headers=current), 422, "chair_id"
+        )
     future = iso(clock.utcnow() + timedelta(days=1))
     assert_problem(client.patch(url, json={"held_at": future}, headers=current), 422, "held_at")
     assert_problem(client.patch(url, json={"incident_id": 5}, headers=current), 422, "incident_id")

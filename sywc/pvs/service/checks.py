@@ -38,12 +38,19 @@ def _works_in(user: User | None, borough: str, roles: Iterable[str]) -> bool:
     return bool(user and user.active and user.role in roles and borough in user.boroughs)
 
 
+# A PVS meeting is chaired by a senior police officer (the partnership's briefing: "chaired
+# by a Police Senior Officer"); any senior officer may record it.
+CHAIRING_AGENCY = "MPS"
+
+
 def check_chair(chair_id: int, borough: str) -> None:
-    """Refuse a chair who is not an active senior officer of the borough."""
-    # PVS meetings carry police powers (enforcement, disclosure): a senior officer chairs.
-    if not _works_in(load_users([chair_id]).get(chair_id), borough, {Role.SENIOR_OFFICER}):
+    """Refuse a chair who is not an active senior police officer of the borough."""
+    # PVS meetings carry police powers (enforcement, disclosure): the police chair them.
+    chair = load_users([chair_id]).get(chair_id)
+    police = chair is not None and chair.agency == CHAIRING_AGENCY
+    if not (police and _works_in(chair, borough, {Role.SENIOR_OFFICER})):
         raise ValidationFailed.field(
-            "chair_id", "The chair must be an active senior officer of this borough."
+            "chair_id", "The chair must be an active senior police officer (MPS) of this borough."
         )
 
 
