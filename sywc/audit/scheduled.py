@@ -38,6 +38,13 @@ def verify_audit_job(
             "audit chain broken",
             extra={"first_broken_id": walk.first_broken_id, "reason": walk.reason},
         )
+    # The head found good, in the log too: kept apart from the database, it shows what
+    # the trail was should anyone with the database's keys rewrite it and every record
+    # of the walks that went over it.
+    log.info(
+        "audit chain walked",
+        extra={"through_id": walk.through_id, "through_hash": walk.through_hash},
+    )
     counts = {
         "ok": walk.ok,
         "checked": walk.checked,

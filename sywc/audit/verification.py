@@ -23,6 +23,14 @@ longer than the gaps between restarts is still walked whole; past that, and by h
 unless asked to resume, a whole walk starts from the first event. A resumed walk keeps
 the time its first part began (`began_at`): every event it found good was found so
 after then.
+
+A walk holds the trail to what earlier walks found, too. Each recorded walk names an
+event older than its own record: one naming its own or a newer event was forged (a
+request would have started after it), and is a break. An event whose hash is not
+the one an earlier walk found good for it was rewritten, even if every hash after it was
+worked out again. And a trail that ends before the furthest event an earlier walk found
+good, by its records in the chain or by the scheduler's job runs outside it, has lost its
+tail: a chain alone cannot tell that its newest events were cut off.
 """
 
 from __future__ import annotations
@@ -36,12 +44,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sywc import clock
+from sywc.alerts.models import JobRun
 from sywc.audit.models import AuditEvent, AuditEventRecord
 from sywc.audit.service import GENESIS_HASH, Actor, event_hash, linked_ids, record
 from sywc.extensions import db
 from sywc.stopping import Stopping
 
 VERIFIED = "audit_verified"
+# The scheduler's job that walks the whole trail (`sywc.scheduler`).
+VERIFY_JOB = "audit_verify"
 WHOLE = "whole"
 SINCE_CHECKPOINT = "since_checkpoint"
 # Events per chunk: a whole walk commits, and may stop, between two.
@@ -226,6 +237,7 @@ def walk(
     chunk held the newest event.
     """
     target = session or db.session()
+    found_good = _found_good(target)
     after, prev = 0, GENESIS_HASH
     if start is not None and start.through_id and start.through_hash:
         after, prev = start.through_id, start.through_hash
@@ -238,6 +250,9 @@ def walk(
     def broken(event_id: int, reason: str) -> Walk:
         return Walk(False, checked, scope, after + 1, *good, True, event_id, reason, began)
 
+    forged = _forged_walk(target)
+    if forged is not None:
+        return broken(forged, "a recorded walk names an event not older than itself")
     if after:
         anchor = target.execute(sa.select(*_EVENTS.columns).where(_EVENTS.c.id == after)).first()
         if anchor is None:
@@ -258,6 +273,8 @@ def walk(
             values = row._asdict()
             if event_hash(values) != row.hash:
                 return broken(row.id, "event content does not match its hash")
+            if found_good.get(row.id, {row.hash}) != {row.hash}:
+                return broken(row.id, "event's hash is not the one an earlier walk found good")
             named = {(row.record_type, record_id) for record_id in linked_ids(values)}
             if links.pop(row.id, set()) != named:
                 return broken(row.id, "record links do not match the records named")
@@ -274,6 +291,8 @@ def walk(
         stray = _stray_link(target, after=expected_id - 1)
         if stray is not None:
             return broken(stray, "a record link names no event")
+        if max(found_good, default=0) >= expected_id or _walked_through(target) >= expected_id:
+            return broken(expected_id, "the trail ends before an event an earlier walk found good")
     return Walk(True, checked, scope, after + 1, *good, complete, began_at=began)
 
 
@@ -282,17 +301,56 @@ def _any_after(session: Session, event_id: int) -> bool:
 
 
 _DETAILS = AuditEvent.details
+_THROUGH_ID = _DETAILS["through_id"].as_integer()
+# A walk is recorded after the events it walked: a record naming its own event, or a
+# newer one, was not written by a walk.
+_NAMES_AN_OLDER_EVENT = sa.or_(_THROUGH_ID.is_(None), AuditEvent.id > _THROUGH_ID)
 
 
 def _recorded(session: Session, *conditions: sa.ColumnElement[bool]) -> RecordedWalk | None:
     """The newest recorded walk meeting `conditions`."""
     row = session.execute(
         sa.select(AuditEvent.occurred_at, AuditEvent.details)
-        .where(AuditEvent.action == VERIFIED, *conditions)
+        .where(AuditEvent.action == VERIFIED, _NAMES_AN_OLDER_EVENT, *conditions)
         .order_by(AuditEvent.id.desc())
         .limit(1)
     ).first()
     return RecordedWalk.of(row.occurred_at, row.details) if row else None
+
+
+def _forged_walk(session: Session) -> int | None:
+    """The first recorded walk naming its own or a newer event, which no walk wrote."""
+    return session.scalar(
+        sa.select(sa.func.min(AuditEvent.id)).where(
+            AuditEvent.action == VERIFIED, AuditEvent.id <= _THROUGH_ID
+        )
+    )
+
+
+def _found_good(session: Session) -> dict[int, set[str]]:
+    """The hashes earlier walks found good, by event: one a walk, a hash each.
+
+    Recorded walks, one an event, are far fewer than events (a day's scheduled walk and
+    the auditors' requests), so they are held whole.
+    """
+    rows = session.execute(
+        sa.select(_THROUGH_ID, _DETAILS["through_hash"].as_string()).where(
+            AuditEvent.action == VERIFIED, _THROUGH_ID > 0, _NAMES_AN_OLDER_EVENT
+        )
+    )
+    found: dict[int, set[str]] = {}
+    for through_id, through_hash in rows:
+        found.setdefault(through_id, set()).add(through_hash)
+    return found
+
+
+def _walked_through(session: Session) -> int:
+    """The furthest event the scheduler's walks found good, by their job runs: kept
+    outside the chain, they still tell how far it went when its newest events are gone."""
+    counts = session.scalars(
+        sa.select(JobRun.counts).where(JobRun.job == VERIFY_JOB, JobRun.counts.is_not(None))
+    )
+    return max((int(c.get("through_id") or 0) for c in counts if isinstance(c, dict)), default=0)
 
 
 def latest_checkpoint(session: Session) -> RecordedWalk | None:

@@ -176,11 +176,13 @@ def test_the_scheduler_walks_the_whole_trail_and_requests_carry_on_from_it(app, 
 def test_a_change_behind_the_checkpoint_is_found_by_the_next_whole_walk(
     app, client, auditor, caplog
 ):
+    caplog.set_level("INFO", logger="sywc.audit.scheduled")
     _append(app, 10)
     checkpoint = _whole_walk(app)
     tamper_trail(app, "UPDATE audit_events SET action = 'nothing_to_see' WHERE id = 2")
     # A request walks only what came after the checkpoint, and cannot see it.
     assert verify_trail(client, auditor)["ok"] is True
+    caplog.clear()
     with app.app_context():
         run = run_job(AUDIT_VERIFY, now=clock.utcnow())
     assert run.outcome == "succeeded"
@@ -191,9 +193,12 @@ def test_a_change_behind_the_checkpoint_is_found_by_the_next_whole_walk(
         "through_id": 1,
         "first_broken_id": 2,
     }
-    assert [r.getMessage() for r in caplog.records if r.name == "sywc.audit.scheduled"] == [
-        "audit chain broken"
-    ]
+    logged = [r for r in caplog.records if r.name == "sywc.audit.scheduled"]
+    assert [r.getMessage() for r in logged] == ["audit chain broken", "audit chain walked"]
+    # The head found good goes to the log too, apart from the database.
+    with app.app_context():
+        first_hash = db.session.scalar(sa.select(AuditEvent.hash).where(AuditEvent.id == 1))
+    assert (logged[1].through_id, logged[1].through_hash) == (1, first_hash)
     # From then on every request reports the break, though its own walk is sound.
     for _ in range(2):
         result = verify_trail(client, auditor)
