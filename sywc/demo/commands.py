@@ -9,6 +9,7 @@ from datetime import datetime
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
 from sywc import clock
@@ -42,9 +43,21 @@ def build_demo(*, n_youths: int, seed: int, now: datetime | None = None) -> Demo
 @click.command("demo-data")
 @click.option("--youths", "n_youths", default=300, show_default=True, type=click.IntRange(1))
 @click.option("--seed", default=2026, show_default=True, type=int)
+@click.option(
+    "--into-production",
+    is_flag=True,
+    help="Load it although SYWC_ENV is production: for a benchmark's own database only.",
+)
 @with_appcontext
-def demo_data_command(n_youths: int, seed: int) -> None:
+def demo_data_command(n_youths: int, seed: int, into_production: bool) -> None:
     """Load the fictional demo partnership into an empty database."""
+    if current_app.config["SYWC_ENV"] == "production" and not into_production:
+        # Every demo account signs in with the password printed below and in the README:
+        # on a real deployment's new database that is an open door to the first admin.
+        raise click.ClickException(
+            "SYWC_ENV is production: demo accounts share a published password. "
+            "Pass --into-production only for a database that will never hold real data."
+        )
     if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
         raise click.ClickException("The database already has users; demo data goes into a new one.")
     started = time.perf_counter()

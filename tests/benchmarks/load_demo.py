@@ -47,7 +47,16 @@ def main() -> None:
     # As `flask sywc demo-data` does: the command runs inside an application context.
     with app.app_context():
         result = app.test_cli_runner().invoke(
-            args=["sywc", "demo-data", "--youths", str(args.youths), "--seed", str(args.seed)]
+            args=[
+                "sywc",
+                "demo-data",
+                "--youths",
+                str(args.youths),
+                "--seed",
+                str(args.seed),
+                # The benchmark serves its own throwaway database with production settings.
+                "--into-production",
+            ]
         )
     seconds = time.perf_counter() - started
     if result.exit_code != 0:
