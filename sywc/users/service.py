@@ -91,9 +91,13 @@ def create_user(
     return user
 
 
-def get_user(user_id: int, *, admin: Principal | None = None) -> User:
-    """Read an account `admin` sees (404 for one working only in other boroughs)."""
-    user = db.session.get(User, user_id)
+def get_user(user_id: int, *, admin: Principal | None = None, for_update: bool = False) -> User:
+    """Read an account `admin` sees (404 for one working only in other boroughs).
+
+    `for_update` locks its row: a sign-in changes the account too (its failure count,
+    its last sign-in), and a change made meanwhile would fail its version check late.
+    """
+    user = db.session.get(User, user_id, with_for_update=for_update)
     if user is None:
         raise NotFound("No such user.")
     policies.check_sees(admin, user.boroughs, what="user")
@@ -129,7 +133,7 @@ def update_user(
     `admin` changes only accounts working in none but their boroughs, gives only those,
     and never their own role, agency, boroughs or active state (None: the operator).
     """
-    user = get_user(user_id, admin=admin)
+    user = get_user(user_id, admin=admin, for_update=True)
     if expected_version is not None:
         check_version(user.version, expected_version)
     changes = effective_changes(changes, partial(_unchanged, user))
@@ -174,11 +178,12 @@ def update_user(
 
 def deactivate_user(*, username: str, now: datetime, actor: Any = None) -> User:
     """Deactivate an account and revoke its tokens at once."""
-    user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
-    if user is None:
+    # The id alone: the account is loaded, and locked, by the change itself.
+    user_id = db.session.scalar(sa.select(User.id).where(User.username == username.strip().lower()))
+    if user_id is None:
         raise NotFound("No such user.")
     return update_user(
-        user_id=user.id, changes={"active": False}, expected_version=None, now=now, actor=actor
+        user_id=user_id, changes={"active": False}, expected_version=None, now=now, actor=actor
     )
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 import sqlalchemy as sa
 
 from sywc import clock
+from sywc.auth import service as auth_service
+from sywc.auth.passwords import verify_password
 from sywc.extensions import db
 from sywc.users import service
 from sywc.users.models import User
-from tests.conftest import assert_problem, audit_actions, race
+from tests.conftest import PASSWORD, assert_problem, audit_actions, race
+from tests.locks import backend_pid, wait_until, waits_for
 
 NEW = {
     "username": "new.officer",
@@ -281,3 +285,38 @@ def test_cli_takes_a_username_in_any_case(app, runner):
     result = _cli_create(runner, "--username", "CLI.Officer", "--agency", "MPS")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["username"] == "cli.officer"
+
+
+@pytest.mark.postgres_only
+def test_deactivating_while_the_user_signs_in_waits_for_the_sign_in(
+    app, client, runner, officer, monkeypatch
+):
+    # A sign-in changes the account (its last sign-in) under the account's row lock; a
+    # change by an admin or the operator meanwhile waits for it rather than failing late
+    # on the version it read before.
+    done, outcome = threading.Event(), []
+
+    def deactivate() -> None:
+        with app.app_context():
+            outcome.append(runner.invoke(args=["sywc", "deactivate-user", officer.username]))
+            done.set()
+
+    def verify_while_the_operator_deactivates(*args):
+        right = verify_password(*args)
+        thread = threading.Thread(target=deactivate)
+        thread.start()
+        wait_until(app, done, waits_for(backend_pid(db.session)))
+        return right
+
+    monkeypatch.setattr(auth_service, "verify_password", verify_while_the_operator_deactivates)
+    signed_in = client.post(
+        "/api/v1/auth/login", json={"username": officer.username, "password": PASSWORD}
+    )
+    assert done.wait(30)
+    assert signed_in.status_code == 200
+    result = outcome[0]
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert json.loads(result.output)["active"] is False
+    # The session the sign-in opened ended with the account.
+    token = signed_in.get_json()["access_token"]
+    assert_problem(client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}), 401)
