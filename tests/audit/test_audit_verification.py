@@ -15,19 +15,11 @@ from sywc.audit import verification
 from sywc.audit.models import AuditEvent
 from sywc.extensions import db
 from sywc.scheduler import AUDIT_VERIFY, run_job
-from tests.audit import tamper_trail, verify_trail
+from tests.audit import append_probes, tamper_trail, verify_trail
 from tests.conftest import assert_problem, audit_actions
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LIMIT = 3
-
-
-def _append(app, n: int) -> None:
-    """Append `n` events to the trail, each in its own transaction."""
-    with app.app_context():
-        for i in range(n):
-            audit.record("verification_probe", details={"i": i}, actor=audit.SYSTEM)
-            db.session.commit()
 
 
 def _newest(app) -> AuditEvent:
@@ -51,7 +43,7 @@ def _hash_of(app, event_id: int) -> str:
 
 
 def test_a_trail_within_the_limit_is_walked_whole_and_the_walk_recorded(app, client, auditor):
-    _append(app, 4)
+    append_probes(app, 4)
     newest = _newest(app).id
     result = verify_trail(client, auditor)
     whole = result.pop("last_whole_walk")
@@ -93,7 +85,7 @@ def test_a_trail_within_the_limit_is_walked_whole_and_the_walk_recorded(app, cli
 
 @pytest.mark.app_config({"AUDIT_VERIFY_LIVE_LIMIT": LIMIT})
 def test_past_the_limit_requests_carry_on_from_checkpoint_to_checkpoint(app, client, auditor):
-    _append(app, 10)
+    append_probes(app, 10)
     walked: list[tuple[int, int]] = []
     result = verify_trail(client, auditor)
     # No checkpoint yet: the walk starts at the first event and stops at the limit.
@@ -120,7 +112,7 @@ def test_past_the_limit_requests_carry_on_from_checkpoint_to_checkpoint(app, cli
 
 @pytest.mark.app_config({"AUDIT_VERIFY_LIVE_LIMIT": LIMIT})
 def test_a_trail_of_exactly_the_limit_is_walked_whole(app, client, auditor):
-    _append(app, LIMIT - len(audit_actions(app)))
+    append_probes(app, LIMIT - len(audit_actions(app)))
     assert _newest(app).id == LIMIT
     result = verify_trail(client, auditor)
     assert (result["scope"], result["checked"], result["complete"]) == ("whole", LIMIT, True)
@@ -128,7 +120,7 @@ def test_a_trail_of_exactly_the_limit_is_walked_whole(app, client, auditor):
 
 @pytest.mark.app_config({"AUDIT_VERIFY_LIVE_LIMIT": LIMIT})
 def test_the_scheduler_walks_the_whole_trail_and_requests_carry_on_from_it(app, client, auditor):
-    _append(app, 10)
+    append_probes(app, 10)
     with app.app_context():
         run = run_job(AUDIT_VERIFY, now=NOW)
     newest = _newest(app)
@@ -146,7 +138,7 @@ def test_the_scheduler_walks_the_whole_trail_and_requests_carry_on_from_it(app, 
         "scheduler",
     )
     assert newest.occurred_at == NOW
-    _append(app, 2)
+    append_probes(app, 2)
     result = verify_trail(client, auditor)
     checkpoint = newest.id - 1
     assert result["ok"] is True
@@ -177,7 +169,7 @@ def test_a_change_behind_the_checkpoint_is_found_by_the_next_whole_walk(
     app, client, auditor, caplog
 ):
     caplog.set_level("INFO", logger="sywc.audit.scheduled")
-    _append(app, 10)
+    append_probes(app, 10)
     checkpoint = _whole_walk(app)
     tamper_trail(app, "UPDATE audit_events SET action = 'nothing_to_see' WHERE id = 2")
     # A request walks only what came after the checkpoint, and cannot see it.
@@ -227,7 +219,7 @@ def test_a_change_behind_the_checkpoint_is_found_by_the_next_whole_walk(
     ],
 )
 def test_a_changed_checkpoint_event_is_found(app, client, auditor, tampering, reason):
-    _append(app, 10)
+    append_probes(app, 10)
     checkpoint = _whole_walk(app)
     tamper_trail(app, tampering.format(forged="f" * 64, checkpoint=checkpoint))
     result = verify_trail(client, auditor)
@@ -242,9 +234,9 @@ def test_a_changed_checkpoint_event_is_found(app, client, auditor, tampering, re
 
 @pytest.mark.app_config({"AUDIT_VERIFY_LIVE_LIMIT": LIMIT})
 def test_a_change_after_the_checkpoint_is_found_by_a_request(app, client, auditor):
-    _append(app, 10)
+    append_probes(app, 10)
     checkpoint = _whole_walk(app)
-    _append(app, 2)
+    append_probes(app, 2)
     changed = checkpoint + 2
     tamper_trail(app, f"UPDATE audit_events SET action = 'nothing_to_see' WHERE id = {changed}")
     result = verify_trail(client, auditor)
@@ -259,7 +251,7 @@ def test_a_change_after_the_checkpoint_is_found_by_a_request(app, client, audito
 
 
 def test_the_command_walks_the_whole_trail_and_records_it(app, runner):
-    _append(app, 3)
+    append_probes(app, 3)
     cli = runner.invoke(args=["sywc", "audit-verify"])
     assert cli.exit_code == 0
     printed = json.loads(cli.output)

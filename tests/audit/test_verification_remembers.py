@@ -12,19 +12,11 @@ from sywc.audit import service as audit
 from sywc.audit.models import AuditEvent, AuditEventRecord
 from sywc.extensions import db
 from sywc.scheduler import AUDIT_VERIFY, run_job
-from tests.audit import verify_trail
-from tests.conftest import BACKEND
+from tests.audit import append_probes, rewrite_trail, verify_trail
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LIMIT = 3
 _EVENTS = AuditEvent.__table__
-
-
-def _append(app, n: int) -> None:
-    with app.app_context():
-        for i in range(n):
-            audit.record("verification_probe", details={"i": i}, actor=audit.SYSTEM)
-            db.session.commit()
 
 
 def _newest_id(app) -> int:
@@ -32,12 +24,16 @@ def _newest_id(app) -> int:
         return db.session.scalar(sa.select(sa.func.max(AuditEvent.id)))
 
 
-def _rewrite(app, change) -> None:
-    """Rewrite the trail behind the service's back, as tamper_trail does, with Python."""
-    with app.app_context(), db.engine.begin() as conn:
-        if BACKEND == "postgresql":
-            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-        change(conn)
+def _forge_walk(conn, walk_event: int, *, through: int, **more) -> None:
+    """Make the recorded walk `walk_event` claim it found event `through` good."""
+    details = conn.execute(
+        sa.select(_EVENTS.c.details).where(_EVENTS.c.id == walk_event)
+    ).scalar_one()
+    through_hash = conn.execute(
+        sa.select(_EVENTS.c.hash).where(_EVENTS.c.id == through)
+    ).scalar_one()
+    forged = {**details, **more, "through_id": through, "through_hash": through_hash}
+    conn.execute(_EVENTS.update().where(_EVENTS.c.id == walk_event).values(details=forged))
 
 
 def _rehash_from(conn, first: int) -> None:
@@ -61,17 +57,17 @@ def test_a_rehashed_rewrite_contradicting_a_recorded_checkpoint_is_found(app, cl
     of an older event followed by recomputing the hashes after it changes event N's hash:
     the trail now contradicts its own checkpoint, and a whole walk must say so (a bounded
     walk from that checkpoint already does)."""
-    _append(app, 5)
+    append_probes(app, 5)
     first = verify_trail(client, auditor)
     assert first["ok"] is True
     checkpoint_through = first["through_id"]
-    _append(app, 2)
+    append_probes(app, 2)
 
     def change(conn):
         conn.execute(_EVENTS.update().where(_EVENTS.c.id == 2).values(action="nothing_to_see"))
         _rehash_from(conn, 2)
 
-    _rewrite(app, change)
+    rewrite_trail(app, change)
     with app.app_context():
         recorded = db.session.scalar(
             sa.select(AuditEvent.details).where(AuditEvent.action == "audit_verified")
@@ -93,11 +89,11 @@ def test_a_forged_checkpoint_cannot_skip_events_after_the_real_one(app, client, 
     """A request walks on from the latest checkpoint. Pointing that checkpoint's
     `through_id` past its own event (no genuine walk can record an event newer than
     its own) must not let a request skip a changed event after the genuine checkpoint."""
-    _append(app, 10)
+    append_probes(app, 10)
     with app.app_context():
         assert run_job(AUDIT_VERIFY, now=NOW).outcome == "succeeded"
     checkpoint_event = _newest_id(app)
-    _append(app, 2)
+    append_probes(app, 2)
     changed = checkpoint_event + 1
     newest = _newest_id(app)
 
@@ -105,18 +101,9 @@ def test_a_forged_checkpoint_cannot_skip_events_after_the_real_one(app, client, 
         conn.execute(
             _EVENTS.update().where(_EVENTS.c.id == changed).values(action="nothing_to_see")
         )
-        details = conn.execute(
-            sa.select(_EVENTS.c.details).where(_EVENTS.c.id == checkpoint_event)
-        ).scalar_one()
-        newest_hash = conn.execute(
-            sa.select(_EVENTS.c.hash).where(_EVENTS.c.id == newest)
-        ).scalar_one()
-        forged = {**details, "through_id": newest, "through_hash": newest_hash}
-        conn.execute(
-            _EVENTS.update().where(_EVENTS.c.id == checkpoint_event).values(details=forged)
-        )
+        _forge_walk(conn, checkpoint_event, through=newest)
 
-    _rewrite(app, change)
+    rewrite_trail(app, change)
     result = verify_trail(client, auditor)
     assert result["ok"] is False, result
     assert (result["first_broken_id"], result["reason"]) == (
@@ -130,12 +117,12 @@ def test_a_truncated_tail_is_found(app, client, auditor):
     good through event N. Deleting the newest events, down to below N, leaves a shorter
     chain that is consistent in itself; verification must notice that events it already
     found good have gone."""
-    _append(app, 6)
+    append_probes(app, 6)
     with app.app_context():
         run = run_job(AUDIT_VERIFY, now=NOW)
     assert run.outcome == "succeeded"
     walked_through = run.counts["through_id"]
-    _append(app, 3)
+    append_probes(app, 3)
     keep = walked_through - 2
 
     def change(conn):
@@ -146,7 +133,7 @@ def test_a_truncated_tail_is_found(app, client, auditor):
         )
         conn.execute(sa.delete(_EVENTS).where(_EVENTS.c.id > keep))
 
-    _rewrite(app, change)
+    rewrite_trail(app, change)
     assert _newest_id(app) == keep
     result = verify_trail(client, auditor)
     assert result["ok"] is False, result
@@ -159,9 +146,9 @@ def test_a_truncated_tail_is_found(app, client, auditor):
 def test_an_event_inserted_mid_trail_and_rehashed_is_found(app, client, auditor):
     """An event slipped in between two others (later ids moved up one, hashes recomputed)
     makes every later hash differ from what the recorded walk found good."""
-    _append(app, 5)
+    append_probes(app, 5)
     assert verify_trail(client, auditor)["ok"] is True
-    _append(app, 2)
+    append_probes(app, 2)
 
     def change(conn):
         newest = conn.execute(sa.select(sa.func.max(_EVENTS.c.id))).scalar_one()
@@ -179,7 +166,7 @@ def test_an_event_inserted_mid_trail_and_rehashed_is_found(app, client, auditor)
         )
         _rehash_from(conn, 3)
 
-    _rewrite(app, change)
+    rewrite_trail(app, change)
     result = verify_trail(client, auditor)
     assert result["ok"] is False, result
 
@@ -189,25 +176,18 @@ def test_a_forged_stopped_walk_cannot_let_the_whole_walk_skip_the_trail(app):
     A walk record whose `through_id` is not even behind its own event (no genuine walk can
     record that) must not let the daily whole walk start at the newest event and bless a
     trail with a changed event in it."""
-    _append(app, 10)
+    append_probes(app, 10)
     with app.app_context():
         assert run_job(AUDIT_VERIFY, now=NOW).outcome == "succeeded"
     latest_walk = _newest_id(app)
-    _append(app, 1)
+    append_probes(app, 1)
     newest = _newest_id(app)
 
     def change(conn):
         conn.execute(_EVENTS.update().where(_EVENTS.c.id == 2).values(action="nothing_to_see"))
-        details = conn.execute(
-            sa.select(_EVENTS.c.details).where(_EVENTS.c.id == latest_walk)
-        ).scalar_one()
-        newest_hash = conn.execute(
-            sa.select(_EVENTS.c.hash).where(_EVENTS.c.id == newest)
-        ).scalar_one()
-        forged = {**details, "complete": False, "through_id": newest, "through_hash": newest_hash}
-        conn.execute(_EVENTS.update().where(_EVENTS.c.id == latest_walk).values(details=forged))
+        _forge_walk(conn, latest_walk, through=newest, complete=False)
 
-    _rewrite(app, change)
+    rewrite_trail(app, change)
     with app.app_context():
         run = run_job(AUDIT_VERIFY, now=NOW.replace(hour=10))
     assert run.outcome == "succeeded"

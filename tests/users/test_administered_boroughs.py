@@ -37,6 +37,18 @@ def _etag(client, url: str, admin) -> str:
     return response.headers["ETag"]
 
 
+def _refused_wider(client, url: str, admin) -> None:
+    """PATCH `url` adding RBKC to its boroughs as `admin`, and see it refused on them."""
+    etag = _etag(client, url, admin)
+    assert_problem(
+        client.patch(
+            url, json={"boroughs": ["WCC", "RBKC"]}, headers={**admin.headers, "If-Match": etag}
+        ),
+        403,
+        "boroughs",
+    )
+
+
 def test_an_admin_gives_no_access_to_a_borough_they_do_not_work_in(app, client, make_user):
     wcc_admin = make_user("admin", boroughs=["WCC"])
     for boroughs in (["RBKC"], ["WCC", "RBKC"]):
@@ -109,15 +121,7 @@ def test_an_account_also_working_elsewhere_is_seen_but_changed_only_by_an_admin_
 def test_an_admin_does_not_widen_an_account_to_another_borough(app, client, make_user):
     officer = make_user("officer", "MPS", boroughs=["WCC"])
     wcc_admin = make_user("admin", boroughs=["WCC"])
-    url = f"/api/v1/users/{officer.id}"
-    etag = _etag(client, url, wcc_admin)
-    assert_problem(
-        client.patch(
-            url, json={"boroughs": ["WCC", "RBKC"]}, headers={**wcc_admin.headers, "If-Match": etag}
-        ),
-        403,
-        "boroughs",
-    )
+    _refused_wider(client, f"/api/v1/users/{officer.id}", wcc_admin)
     assert _user(app, officer.username).boroughs == ["WCC"]
 
 
@@ -196,14 +200,7 @@ def test_an_admin_administers_only_the_partner_clients_of_their_boroughs(
     assert _client_row(app, both.id).name == "Bi-borough schools"
     # Their own borough's client they may widen no further than their boroughs.
     url = f"/api/v1/partner-clients/{wcc.id}"
-    etag = _etag(client, url, wcc_admin)
-    assert_problem(
-        client.patch(
-            url, json={"boroughs": ["WCC", "RBKC"]}, headers={**wcc_admin.headers, "If-Match": etag}
-        ),
-        403,
-        "boroughs",
-    )
+    _refused_wider(client, url, wcc_admin)
     assert _client_row(app, wcc.id).boroughs == ["WCC"]
     rotated = client.post(f"{url}/rotate", headers=wcc_admin.headers)
     assert rotated.status_code == 200, rotated.get_json()
