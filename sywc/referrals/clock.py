@@ -6,6 +6,7 @@ reads the deployment's settings, when a service asks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -17,6 +18,7 @@ from config.reference import BANK_HOLIDAYS, england_and_wales_bank_holidays
 from config.settings import ConfigurationError
 
 DEFAULT_DAY_ENDS_AT = "17:00"
+_HH_MM = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]\Z")
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class ClockSettings:
         return cls(
             tz=ZoneInfo(config["BUSINESS_TIMEZONE"]),
             holidays=BANK_HOLIDAYS | frozenset(extra),
-            day_ends_at=time.fromisoformat(config.get("REFERRAL_DAY_ENDS_AT", DEFAULT_DAY_ENDS_AT)),
+            day_ends_at=_wall_clock_time(config.get("REFERRAL_DAY_ENDS_AT", DEFAULT_DAY_ENDS_AT)),
             working_days=dict(config["REFERRAL_ACK_WORKING_DAYS"]),
         )
 
@@ -44,6 +46,15 @@ class ClockSettings:
         `last_year` added by the standing rules: `BANK_HOLIDAYS` lists a few years only,
         and past its last one Christmas and Easter would count as working days."""
         return replace(self, holidays=self.holidays | _standing_holidays(first_year, last_year))
+
+
+def _wall_clock_time(value: str) -> time:
+    """`HH:MM`, a time on the business timezone's clock. `time.fromisoformat` would also
+    take `17:00Z` or `17:00+01:00`, a time with an offset, which no local time of day can
+    be compared with: every referral sent would then fail."""
+    if not isinstance(value, str) or not _HH_MM.match(value):
+        raise ValueError(f"not a time of day as HH:MM: {value!r}")
+    return time.fromisoformat(value)
 
 
 def check_clock_settings(config: Mapping[str, Any]) -> None:

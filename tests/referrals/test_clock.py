@@ -154,6 +154,11 @@ def test_bank_holidays_count_in_years_the_reference_list_does_not_cover(
     [
         ({"EXTRA_BANK_HOLIDAYS": ["2026-12-24", "31/12/2026"]}, "31/12/2026"),
         ({"REFERRAL_DAY_ENDS_AT": "5pm"}, "5pm"),
+        # Read with an offset, no local time of day compares with it: every referral 500s.
+        ({"REFERRAL_DAY_ENDS_AT": "17:00Z"}, "17:00Z"),
+        ({"REFERRAL_DAY_ENDS_AT": "17:00+01:00"}, r"17:00\+01:00"),
+        ({"REFERRAL_DAY_ENDS_AT": "1700"}, "1700"),
+        ({"REFERRAL_DAY_ENDS_AT": "17:00:30"}, "17:00:30"),
     ],
 )
 def test_clock_settings_it_cannot_read_are_refused_at_startup(override, named):
