@@ -24,13 +24,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-# Install, migrate the embedded database, load demo data into a new one, then serve the
-# API with the scheduler beside it (Ctrl-C stops both).
+# Install, migrate the embedded database, load demo data into one without users (a first
+# run, or one stopped before its demo load committed), then serve the API with the
+# scheduler beside it (Ctrl-C stops both).
 run: install
 	@mkdir -p instance
-	@fresh=0; [ -f instance/sywc.sqlite3 ] || fresh=1; \
-	$(FLASK) db upgrade; \
-	if [ $$fresh = 1 ]; then $(FLASK) sywc demo-data; fi; \
+	@$(FLASK) db upgrade || exit 1; \
+	$(FLASK) sywc demo-data --if-empty || exit 1; \
 	$(FLASK) sywc scheduler & sched=$$!; \
 	trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
 	echo "sywc: http://$(HOST):$(PORT)/api/v1/docs"; \

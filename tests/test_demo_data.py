@@ -54,3 +54,15 @@ def test_demo_data_is_refused_in_production_unless_asked_for(monkeypatch, databa
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
+
+
+def test_make_runs_load_is_skipped_quietly_once_the_database_has_users(app, runner):
+    # `make run` loads the demo whenever the database has no users yet, so a first run
+    # stopped before its load committed still gets one next time.
+    first = runner.invoke(args=["sywc", "demo-data", "--youths", "5", "--if-empty"])
+    assert first.exit_code == 0, first.output
+    assert "Demo logins" in first.output
+    again = runner.invoke(args=["sywc", "demo-data", "--youths", "5", "--if-empty"])
+    assert (again.exit_code, again.output) == (0, "")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Youth)) == 5

@@ -48,8 +48,13 @@ def build_demo(*, n_youths: int, seed: int, now: datetime | None = None) -> Demo
     is_flag=True,
     help="Load it although SYWC_ENV is production: for a benchmark's own database only.",
 )
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing, successfully, when the database already has users (make run).",
+)
 @with_appcontext
-def demo_data_command(n_youths: int, seed: int, into_production: bool) -> None:
+def demo_data_command(n_youths: int, seed: int, into_production: bool, if_empty: bool) -> None:
     """Load the fictional demo partnership into an empty database."""
     if current_app.config["SYWC_ENV"] == "production" and not into_production:
         # Every demo account signs in with the password printed below and in the README:
@@ -59,6 +64,8 @@ def demo_data_command(n_youths: int, seed: int, into_production: bool) -> None:
             "Pass --into-production only for a database that will never hold real data."
         )
     if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+        if if_empty:
+            return
         raise click.ClickException("The database already has users; demo data goes into a new one.")
     started = time.perf_counter()
     ctx = build_demo(n_youths=n_youths, seed=seed)
