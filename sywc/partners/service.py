@@ -187,8 +187,7 @@ def update_partner_client(
     """
     client = _load(client_pk, admin=admin, for_update=True)
     check_version(client.version, expected_version)
-    policies.check_administers(admin, client.boroughs)
-    policies.check_administers(admin, changes.get("boroughs", ()), field="boroughs")
+    policies.check_may_change(admin, client.boroughs, changes)
     if "name" in changes:  # stored trimmed, as on create
         changes = {**changes, "name": changes["name"].strip()}
     named, changes = sorted(changes), effective_changes(changes, partial(_unchanged, client))

@@ -10,7 +10,8 @@ the operator of the deployment (`None` here), administers every account.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sywc.errors import NotFound, PermissionDenied
 from sywc.security import Principal
@@ -19,14 +20,10 @@ from sywc.security import Principal
 _NOT_ON_ONESELF = ("role", "agency", "boroughs", "active")
 
 
-def sees(admin: Principal | None, boroughs: Iterable[str]) -> bool:
-    """Tell whether `admin` sees an account or client working in `boroughs`."""
-    return admin is None or not admin.boroughs.isdisjoint(boroughs)
-
-
 def check_sees(admin: Principal | None, boroughs: Iterable[str], *, what: str) -> None:
-    """404, as for any record the caller may not see, unless `admin` sees it."""
-    if not sees(admin, boroughs):
+    """404, as for any record the caller may not see, unless `admin` works in one of
+    `boroughs`, those of the account or client."""
+    if admin is not None and admin.boroughs.isdisjoint(boroughs):
         raise NotFound(f"No such {what}.")
 
 
@@ -52,6 +49,15 @@ def check_administers(
         f"This also works in {', '.join(beyond)}, which you do not administer; "
         "an admin of every borough it works in must change it."
     )
+
+
+def check_may_change(
+    admin: Principal | None, boroughs: Iterable[str], changes: Mapping[str, Any]
+) -> None:
+    """403 unless `admin` administers every borough the account or client works in
+    (`boroughs`) and every one the `changes` would give it."""
+    check_administers(admin, boroughs)
+    check_administers(admin, changes.get("boroughs", ()), field="boroughs")
 
 
 def check_not_oneself(admin: Principal | None, user_id: int, changes: Iterable[str]) -> None:

@@ -138,8 +138,7 @@ def update_user(
         check_version(user.version, expected_version)
     changes = effective_changes(changes, partial(_unchanged, user))
     policies.check_not_oneself(admin, user.id, changes)
-    policies.check_administers(admin, user.boroughs)
-    policies.check_administers(admin, changes.get("boroughs", ()), field="boroughs")
+    policies.check_may_change(admin, user.boroughs, changes)
     if not changes:
         # Nothing to store: the version stays and no session ends. Like a read of the
         # account (which is not audited), it leaves no event: the trail records changes.
