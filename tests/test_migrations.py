@@ -91,7 +91,73 @@ def test_0012_rekeys_names_whose_letters_have_no_decomposition(empty_database):
         db.session.rollback()
 
 
-def _insert(row: dict) -> None:
+def test_0013_gives_reopened_records_their_reopening_day_and_no_earlier_due_date(
+    empty_database,
+):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database}, env="test")
+    with app.app_context():
+        upgrade(revision="0012")
+        _insert(
+            {"id": 1, "username": "senior", "name": "Senior", "role": "senior_officer",
+             "agency": "MPS", "password_hash": "x", "active": True, "failed_logins": 0,
+             "created_at": "2026-01-01 10:00:00", "updated_at": "2026-01-01 10:00:00",
+             "version": 1},
+            table="users",
+        )  # fmt: skip
+        base = {
+            "borough": "WCC", "first_name": "Jo", "last_name": "Smith", "name_key": "smith jo",
+            "date_of_birth": "2010-01-01", "gender": "male", "ward": "church_street",
+            "address": "1 Road", "lead_agency": "MPS", "cohort_reason": "at_risk",
+            "status": "active", "entered_on": "2026-01-05", "review_by": "2026-07-01",
+            "rag": "red", "rag_assessed_on": "2026-01-05", "next_visit_due": "2026-01-12",
+            "created_at": "2026-01-05 10:00:00", "updated_at": "2026-01-05 10:00:00",
+            "last_activity_at": "2026-01-05 10:00:00", "version": 1,
+        }  # fmt: skip
+        rows = {
+            # Red, reopened at 23:30 UTC on 1 June, which is 2 June in London.
+            1: ({}, ["2026-01-08 10:00:00", "2026-06-01 23:30:00"]),
+            # Green, due in September, after its reopening: the date stands.
+            2: ({"rag": "green", "next_visit_due": "2026-09-01"}, ["2026-01-08 10:00:00",
+                                                                  "2026-06-01 10:00:00"]),
+            # Reopened in February, seen on 20 May, reopened again on 1 June.
+            3: ({"next_visit_due": "2026-05-27", "last_seen_on": "2026-05-20"},
+                ["2026-01-08 10:00:00", "2026-02-01 10:00:00", "2026-05-25 10:00:00",
+                 "2026-06-01 10:00:00"]),
+            # Closed again since: no schedule.
+            4: ({"status": "closed", "next_visit_due": None, "closed_on": "2026-06-03"},
+                ["2026-01-08 10:00:00", "2026-06-01 10:00:00", "2026-06-03 10:00:00"]),
+            # Never closed.
+            5: ({}, []),
+        }  # fmt: skip
+        for youth_id, (overrides, changes) in rows.items():
+            _insert({**base, **overrides, "id": youth_id})
+            for n, changed_at in enumerate(changes):
+                change = {
+                    "youth_id": youth_id, "action": ("close", "reopen")[n % 2],
+                    "reason": "Reviewed", "changed_by_id": 1, "changed_at": changed_at,
+                }  # fmt: skip
+                _insert(change, table="youth_status_changes")
+        db.session.commit()
+        upgrade(revision="0013")
+        query = "SELECT id, reopened_on, next_visit_due FROM youths ORDER BY id"
+        found = [
+            (n, *(None if d is None else str(d) for d in days))
+            for n, *days in db.session.execute(sa.text(query))
+        ]
+        assert found == [
+            (1, "2026-06-02", "2026-06-02"),
+            (2, "2026-06-01", "2026-09-01"),
+            (3, "2026-06-01", "2026-06-01"),
+            (4, None, None),
+            (5, None, "2026-01-12"),
+        ]
+        db.session.rollback()
+        downgrade(revision="0012")
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("youths")}
+        assert "reopened_on" not in columns
+
+
+def _insert(row: dict, table: str = "youths") -> None:
     columns = ", ".join(row)
     values = ", ".join(f":{name}" for name in row)
-    db.session.execute(sa.text(f"INSERT INTO youths ({columns}) VALUES ({values})"), row)
+    db.session.execute(sa.text(f"INSERT INTO {table} ({columns}) VALUES ({values})"), row)

@@ -2,7 +2,9 @@
 
 Next visit due = the later of (the last visit where the young person was seen, the date
 the current rating was given) + the cadence of the current rating. A visit is missed when
-today is past the due date plus the grace period. A closed record has no schedule.
+today is past the due date plus the grace period. A closed record has no schedule; one
+reopened is due no earlier than the day it came back, so a visit that fell due while it
+was closed is due on reopening, not missed weeks before it.
 """
 
 from __future__ import annotations
@@ -28,11 +30,17 @@ class ScheduleRules:
 
 
 def next_visit_due(
-    *, rating: str, rated_on: date, last_seen_on: date | None, rules: ScheduleRules
+    *,
+    rating: str,
+    rated_on: date,
+    last_seen_on: date | None,
+    rules: ScheduleRules,
+    reopened_on: date | None = None,
 ) -> date:
     """Return the date the next visit is due under the current rating."""
     base = rated_on if last_seen_on is None else max(rated_on, last_seen_on)
-    return base + timedelta(days=rules.cadence_days[rating])
+    due = base + timedelta(days=rules.cadence_days[rating])
+    return due if reopened_on is None else max(due, reopened_on)
 
 
 def is_missed(next_due: date | None, *, today: date, rules: ScheduleRules) -> bool:

@@ -37,7 +37,9 @@ def next_visit_due(rules: ScheduleRules) -> ColumnElement[date | None]:
         (Youth.last_seen_on > Youth.rag_assessed_on, Youth.last_seen_on),
         else_=Youth.rag_assessed_on,
     )
+    due = due_after(anchor, Youth.rag, rules)
     return sa.case(
         (Youth.status == YouthStatus.CLOSED, sa.null()),
-        else_=due_after(anchor, Youth.rag, rules),
+        (Youth.reopened_on > due, Youth.reopened_on),
+        else_=due,
     )

@@ -128,6 +128,10 @@ class YouthSummarySchema(ma.Schema):
     review_by = Day(metadata={"description": "Past it, an active record is due a retention review"})
     entered_on = Day()
     closed_on = Day(allow_none=True)
+    reopened_on = Day(
+        allow_none=True,
+        metadata={"description": "The latest day it was reopened: no visit is due before it"},
+    )
     updated_at = ma.fields.AwareDateTime()
 
     def _overdue(self, obj: Any) -> bool:

@@ -17,7 +17,7 @@ from sywc.stats.period import Period
 from sywc.stats.reports.base import Context
 from sywc.stats.reports.schedule import OUTCOMES, Window, due_visits, history_window
 from sywc.stats.scope import Scope
-from sywc.youths.models import RagAssessment
+from sywc.youths.models import RagAssessment, YouthStatusChange
 from tests import factories as f
 from tests.stats.conftest import NOW, rate
 
@@ -41,6 +41,39 @@ class Child:
     closed_on: date | None
     ratings: list[tuple[date, int, str]] = field(default_factory=list)  # (day, id, rating)
     seen: set[date] = field(default_factory=set)
+    # Earlier closures: (the day closed, the day reopened).
+    reopened: list[tuple[date, date]] = field(default_factory=list)
+
+    def closures(self) -> list[tuple[date, date | None]]:
+        current = [(self.closed_on, None)] if self.closed_on else []
+        return [*self.reopened, *current]
+
+
+def _close_and_reopen(rng: random.Random, record_id: int, by: int) -> list[tuple[date, date]]:
+    """Log one or two earlier closures, at any hour (a London day, not a UTC one)."""
+    gaps, start = [], FIRST_DAY
+    for _ in range(rng.choice((1, 1, 2))):
+        at = [f.at(start + timedelta(days=rng.randrange(200)), rng.randrange(24))]
+        at.append(at[0] + timedelta(days=rng.choice((0, 1, 5, 30, 120, 300)), hours=1))
+        for action, when in zip(("close", "reopen"), at, strict=True):
+            db.session.add(
+                YouthStatusChange(
+                    youth_id=record_id, action=action, reason="Test", changed_by_id=by,
+                    changed_at=when,
+                )
+            )  # fmt: skip
+        gaps.append((clock.business_date(at[0]), clock.business_date(at[1])))
+        start = gaps[-1][1] + timedelta(days=1)
+    return gaps
+
+
+def _open_day(rng: random.Random, child: Child) -> date:
+    """Return a random day, mostly one when the record was open (not always: a visit made
+    while it was closed may be recorded once it is reopened)."""
+    on = _day(rng)
+    while any(c < on < r for c, r in child.reopened) and rng.random() < 0.8:
+        on = _day(rng)
+    return on
 
 
 def _history(rng: random.Random, by: int) -> list[Child]:
@@ -59,17 +92,45 @@ def _history(rng: random.Random, by: int) -> list[Child]:
             status="closed" if closed else "active",
         )
         child = Child(borough, ward, closed)
+        if n % 3 == 1:
+            # Reopened before: its history goes on through and after the closures, and
+            # some are closed again since.
+            child.reopened = _close_and_reopen(rng, record.id, by)
+            for _, reopened_on in child.reopened:
+                if rng.random() < 0.5:  # seen the day they came back
+                    f.visit(youth_id=record.id, author_id=by, visited_at=f.at(reopened_on, 12))
+                    child.seen.add(reopened_on)
+            if closed is not None:
+                child.closed_on = child.reopened[-1][1] + timedelta(days=rng.randrange(1, 90))
+                record.closed_on = child.closed_on
+                db.session.add(
+                    YouthStatusChange(
+                        youth_id=record.id, action="close", reason="Test", changed_by_id=by,
+                        changed_at=f.at(child.closed_on, 10),
+                    )
+                )  # fmt: skip
         # Every sixth keeps only the rating stored on the record, with no history rows.
         if n % 6:
-            for on in sorted(_day(rng) for _ in range(rng.randrange(1, 6))):
+            for on in sorted(_open_day(rng, child) for _ in range(rng.randrange(1, 6))):
                 for _ in range(rng.choice((1, 1, 2))):
                     rating = rng.choice(RAGS)
                     rate(record.id, rating, on, by)
                     child.ratings.append((on, _last_id(), rating))
+            for closed_on, _ in child.reopened:
+                # Rated or seen the day before closing: their next visit falls due while
+                # closed.
+                before, draw = closed_on - timedelta(days=1), rng.random()
+                if draw < 0.35:
+                    rating = rng.choice(RAGS)
+                    rate(record.id, rating, before, by)
+                    child.ratings.append((before, _last_id(), rating))
+                elif draw < 0.7:
+                    f.visit(youth_id=record.id, author_id=by, visited_at=f.at(before, 12))
+                    child.seen.add(before)
         else:
             child.ratings.append((first, 0, rag))
         for _ in range(rng.randrange(12)):
-            on, outcome = _day(rng), rng.choice(("seen", "seen", "seen", "not_home"))
+            on, outcome = _open_day(rng, child), rng.choice(("seen", "seen", "seen", "not_home"))
             at = f.at(on, rng.randrange(24))
             f.visit(youth_id=record.id, author_id=by, visited_at=at, outcome=outcome)
             if outcome == "seen":
@@ -83,8 +144,13 @@ def _last_id() -> int:
     return db.session.scalar(sa.select(sa.func.max(RagAssessment.id)))
 
 
-def _reference(children: list[Child], ctx: Context) -> Counter:
-    """Work out the due visits of the period in Python, straight from the definition."""
+def _reference(
+    children: list[Child], ctx: Context, moved: list[tuple[date, str]] | None = None
+) -> Counter:
+    """Work out the due visits of the period in Python, straight from the definition.
+
+    Each visit of the period due on a reopening day adds (its anchor, outcome) to `moved`.
+    """
     cadence, grace = ctx.config["VISIT_CADENCE_DAYS"], ctx.config["VISIT_GRACE_DAYS"]
     rows: Counter = Counter()
     for child in children:
@@ -98,8 +164,16 @@ def _reference(children: list[Child], ctx: Context) -> Counter:
             if in_force is None:
                 continue
             due = on + timedelta(days=cadence[in_force])
-            deadline = due + timedelta(days=grace)
             later = days[i + 1 :]
+            closure = [(c, r) for c, r in child.closures() if c < due and (r is None or due <= r)]
+            if closure:
+                # Fell due while closed: not counted, or due on reopening if nothing before
+                # then answered it.
+                (reopened_on,) = [r for _, r in closure]
+                if reopened_on is None or (later and later[0] < reopened_on):
+                    continue
+                due = reopened_on
+            deadline = due + timedelta(days=grace)
             seen_later = [d for d in later if d in child.seen]
             if deadline >= ctx.today:
                 outcome = "pending"  # judged only once the deadline has passed
@@ -108,7 +182,9 @@ def _reference(children: list[Child], ctx: Context) -> Counter:
             else:
                 outcome = "missed"
             counted = ctx.period.start <= due <= ctx.period.end and outcome in OUTCOMES
-            if counted and (child.closed_on is None or due <= child.closed_on):
+            if counted and moved is not None and due != on + timedelta(days=cadence[in_force]):
+                moved.append((on, outcome))
+            if counted:
                 overdue = ((seen_later[0] if seen_later else ctx.today) - due).days
                 rows[child.borough, in_force, outcome, overdue] += 1
     return rows
@@ -148,19 +224,27 @@ def test_windowed_due_visits_match_the_whole_history_and_the_definition(
         children = _history(rng, senior.id)
         db.session.commit()
         judged = cut = 0
+        moved: list[tuple[date, str]] = []
+        moved_from_before: list[tuple[date, str]] = []
         for start, end in _periods(rng):
             for scope in scopes:
                 ctx = Context(scope, Period(start, end, start, end, False), TODAY, config)
                 windowed = _rows(ctx, whole_history=False)
                 assert windowed == _rows(ctx, whole_history=True), (start, end, scope.node)
-                assert windowed == _reference(children, ctx), (start, end, scope.node)
+                these: list[tuple[date, str]] = []
+                assert windowed == _reference(children, ctx, these), (start, end, scope.node)
                 judged += sum(windowed.values())
                 window = history_window(ctx)
                 cut += window.since > FIRST_DAY and window.until < TODAY
+                moved += these
+                moved_from_before += [m for m in these if m[0] < window.since]
 
-    # The comparison is about something: visits were judged, and history was left out.
+    # The comparison is about something: visits were judged, history was left out, and
+    # visits due on reopening were judged both ways, some from anchors before the window.
     assert judged > 50
     assert cut > 20
+    assert {outcome for _, outcome in moved} == set(OUTCOMES)
+    assert moved_from_before
 
 
 def test_the_window_runs_from_the_longest_cadence_before_to_the_shortest_before_the_end():

@@ -2,6 +2,10 @@
 
 The definition is one SQL statement over each young person's ratings and seen-visits, so
 the board's figures are computed by the database however many children there are.
+
+A visit that would fall due while the record is closed is not counted. If the record is
+reopened, that visit falls due on the day it came back (as the stored due date and the
+alerts have it), unless it had been answered before, while the record was open.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from sywc.stats.reports.base import Context, in_scope
 from sywc.stats.reports.snapshot import RAGS
 from sywc.stats.sql import add_days, day, days_between
 from sywc.visits.models import Visit
-from sywc.youths.models import RagAssessment, Youth
+from sywc.youths.models import RagAssessment, Youth, YouthStatusChange
 from sywc.youths.schedule import ScheduleRules
 from sywc.youths.schedule_sql import due_after
 
@@ -106,7 +110,18 @@ def _seen(ctx: Context, in_scope_ids: Any, window: Window | None) -> Any:
         .where(seen, Visit.visited_at >= after)
         .group_by(Visit.youth_id)
     )
-    return [inside, first_after]
+    # A visit due while the record was closed falls due on reopening, which can be in the
+    # period however long ago its anchor was: for the few reopened since the window
+    # opens, the last day seen before it too (the last rating before it is read anyway).
+    reopened = sa.select(YouthStatusChange.youth_id).where(
+        YouthStatusChange.action == "reopen", YouthStatusChange.changed_at >= since
+    )
+    last_before = (
+        sa.select(Visit.youth_id, ctx.day_of(sa.func.max(Visit.visited_at)), *columns)
+        .where(seen, Visit.visited_at < since, Visit.youth_id.in_(reopened))
+        .group_by(Visit.youth_id)
+    )
+    return [inside, first_after, last_before]
 
 
 def _rank(rating: Any) -> Any:
@@ -118,14 +133,13 @@ def _rating_of(rank: Any) -> Any:
     return sa.case(*((rank == i, r) for i, r in enumerate(RAGS, start=1)))
 
 
-def _days(ctx: Context, window: Window | None) -> Any:
+def _days(ctx: Context, in_scope_ids: Any, window: Window | None) -> Any:
     """One row per young person and schedule day: the rank of the last rating given that
     day, if any, and whether they were seen that day (in the window; None: all history).
 
     The last rating of a day is the one with the highest id: `id * SLOTS + rank` keeps it
     in one MAX, so the day needs no window of its own.
     """
-    in_scope_ids = sa.select(Youth.id).where(*in_scope(ctx, Youth.borough, Youth.ward))
     rated = _ratings(in_scope_ids, window).subquery("rated")
     coded = sa.select(
         rated.c.youth_id,
@@ -178,17 +192,72 @@ def _chain(days: Any) -> Any:
     ).subquery("chain")
 
 
+def _closures(ctx: Context, in_scope_ids: Any) -> Any:
+    """Each time a record was closed: the day it closed and the day it was reopened,
+    null while it is still closed (closes and reopens alternate, the service sees to it).
+    """
+    change = YouthStatusChange
+    by_youth = {"partition_by": change.youth_id, "order_by": (change.changed_at, change.id)}
+    changes = (
+        sa.select(
+            change.youth_id,
+            change.action,
+            ctx.day_of(change.changed_at).label("on"),
+            sa.func.lead(change.action).over(**by_youth).label("next_action"),
+            sa.func.lead(ctx.day_of(change.changed_at)).over(**by_youth).label("next_on"),
+        )
+        .where(change.youth_id.in_(in_scope_ids))
+        .subquery("changes")
+    )
+    reopened = sa.select(changes.c.youth_id, changes.c.on, changes.c.next_on).where(
+        changes.c.action == "close", changes.c.next_action == "reopen"
+    )
+    # The current closure is the record's own: it holds even where no change was logged.
+    still_closed = sa.select(Youth.id, Youth.closed_on, sa.cast(sa.null(), sa.Date)).where(
+        *in_scope(ctx, Youth.borough, Youth.ward), Youth.closed_on.is_not(None)
+    )
+    return sa.union_all(reopened, still_closed).subquery("closures")
+
+
 def due_visits(ctx: Context, *, whole_history: bool = False) -> Any:
     """Select every judged visit due in the period: borough, rating, outcome, days overdue.
 
     Only the history that can bear on the period is read, unless `whole_history` (the
     plain definition, which tests compare against).
     """
-    chain = _chain(_days(ctx, None if whole_history else history_window(ctx)))
-    c = chain.c
+    in_scope_ids = sa.select(Youth.id).where(*in_scope(ctx, Youth.borough, Youth.ward))
+    window = None if whole_history else history_window(ctx)
+    chain = _chain(_days(ctx, in_scope_ids, window))
+    closures = _closures(ctx, in_scope_ids)
     rules = ScheduleRules.from_config(ctx.config)
     # The rule the stored due dates and the alerts follow, over each anchor in history.
-    due = due_after(c.on, c.rating, rules)
+    anchored = due_after(chain.c.on, chain.c.rating, rules)
+    # A closure holds the days after the one it closed, to the day it reopened.
+    closed = closures.c
+    scheduled = (
+        sa.select(
+            chain,
+            anchored.label("anchored_due"),
+            closed.youth_id.label("closure_of"),
+            closed.next_on.label("reopened_on"),
+        )
+        .outerjoin(
+            closures,
+            sa.and_(
+                closed.youth_id == chain.c.youth_id,
+                closed.on < anchored,
+                sa.or_(closed.next_on.is_(None), anchored <= closed.next_on),
+            ),
+        )
+        .where(chain.c.rating.is_not(None))
+        .subquery("scheduled")
+    )
+    c = scheduled.c
+    # Fell due while closed: due on reopening if nothing answered it before then.
+    moved = sa.and_(
+        c.reopened_on.is_not(None), sa.or_(c.next_on.is_(None), c.next_on >= c.reopened_on)
+    )
+    due = sa.case((c.reopened_on.is_not(None), c.reopened_on), else_=c.anchored_due)
     deadline = add_days(due, rules.grace_days)
     answered = sa.and_(c.next_on.is_not(None), c.next_on <= deadline)
     # Judged once its deadline has passed, however it went: a visit made early counted
@@ -209,7 +278,7 @@ def due_visits(ctx: Context, *, whole_history: bool = False) -> Any:
             due.label("due_on"),
         )
         .join(Youth, Youth.id == c.youth_id)
-        .where(c.rating.is_not(None), sa.or_(Youth.closed_on.is_(None), due <= Youth.closed_on))
+        .where(sa.or_(c.closure_of.is_(None), moved))
         .subquery("judged")
     )
     j = judged.c

@@ -46,7 +46,9 @@ DEFINITION = (
     "next anchor is a new rating before then, since a new rating reschedules the visit; "
     "missed when neither happens by the due date plus grace and that day has passed. "
     "Visits due in the period are those whose due date falls in it and has been judged "
-    "(due date plus grace before today); due dates after a record was closed do not count."
+    "(due date plus grace before today). A visit that would fall due while the record "
+    "was closed does not count; if the record was reopened, it is due on the day it was "
+    "reopened instead, unless it had been answered before the record was closed."
 )
 OVERDUE_NOTE = (
     "Days overdue run from the due date to the first seen-visit after it, or to today "

@@ -77,6 +77,8 @@ def reopen_youth(*, principal: Principal, youth_id: int, reason: str, now: datet
     check_age(youth.date_of_birth, on=today, occasion="on reopening")
     youth.status = YouthStatus.ACTIVE
     youth.closed_on = None
+    # Due at once if a visit fell due while it was closed, but not missed before today.
+    youth.reopened_on = today
     # Reopening is a fresh decision to hold this child's data: it earns a fresh review date.
     youth.review_by = add_months(today, current_app.config["COHORT_REVIEW_MONTHS"])
     _change_status(youth, action="reopen", reason=reason, principal=principal, now=now)

@@ -1,0 +1,145 @@
+"""A reopened record: due the day it came back, never missed for the time it was closed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from sywc.alerts.models import Alert
+from sywc.alerts.scan import scan
+from sywc.extensions import db
+from sywc.youths.models import Youth
+from sywc.youths.service.tracking import realign_schedules, schedule_rules
+from tests.conftest import PASSWORD, audit_actions
+from tests.stats.conftest import QUARTER, fetch, table, values
+from tests.youths.helpers import create_youth
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+@pytest.fixture
+def moment(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
+    """The clock, at 9:00 on Monday 5 January 2026 until a test moves it."""
+    now = [at(date(2026, 1, 5), 9)]
+    monkeypatch.setattr("sywc.clock.utcnow", lambda: now[0])
+    return now
+
+
+@pytest.fixture
+def people(moment, make_user):
+    return make_user("officer"), make_user("senior_officer")
+
+
+def move(client, moment, people, when: datetime) -> None:
+    """Set the clock to `when` and sign everyone in again (a session idles out in days)."""
+    moment[0] = when
+    for account in people:
+        login = {"username": account.username, "password": PASSWORD}
+        response = client.post("/api/v1/auth/login", json=login)
+        assert response.status_code == 200, response.get_json()
+        account.token = response.get_json()["access_token"]
+
+
+def post(client, account, path: str, reason: str = "Reviewed by the panel.") -> dict:
+    response = client.post(path, json={"reason": reason}, headers=account.headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def closed_for_eight_weeks(client, moment, people, *, rag: str = "red", seen_back=False) -> dict:
+    """Rated on 5 January, closed on 8 January, reopened on 2 March at 10:00."""
+    officer, senior = people
+    move(client, moment, people, at(date(2026, 1, 5), 9))
+    created = create_youth(client, officer, rag=rag, confirm_duplicate=True)
+    path = f"/api/v1/youths/{created['id']}"
+    move(client, moment, people, at(date(2026, 1, 8), 10))
+    post(client, senior, f"{path}/close")
+    move(client, moment, people, at(date(2026, 3, 2), 10))
+    reopened = post(client, senior, f"{path}/reopen", "New concerns raised by the school.")
+    if seen_back:
+        move(client, moment, people, at(date(2026, 3, 2), 15))
+        visit = {
+            "visited_at": moment[0].isoformat(),
+            "officer_ids": [officer.id],
+            "outcome": "seen",
+        }
+        response = client.post(f"{path}/visits", json=visit, headers=officer.headers)
+        assert response.status_code == 201, response.get_json()
+    return {**created, **reopened}
+
+
+def missed_visit_alerts(app, youth_id: int) -> list[tuple[date, int]]:
+    with app.app_context():
+        return [
+            (a.due_on, a.escalation_level)
+            for a in db.session.scalars(
+                sa.select(Alert).where(Alert.type == "missed_visit", Alert.subject_id == youth_id)
+            )
+        ]
+
+
+def test_a_visit_that_fell_due_while_closed_is_due_on_reopening_not_missed_before(
+    app, client, moment, people
+):
+    record = closed_for_eight_weeks(client, moment, people)
+
+    # Its January rating had it due on 12 January, while it was closed.
+    assert record["next_visit_due"] == "2026-03-02"
+    assert record["reopened_on"] == "2026-03-02"
+    assert (record["overdue"], record["days_overdue"]) == (False, 0)
+    [event] = audit_actions(app, action="youth_reopened")
+    assert event.details["next_visit_due"] == "2026-03-02"
+    # The scan the day it came back raises nothing; the next day the visit is missed by
+    # one day, at the first level, not eight weeks overdue and escalated.
+    with app.app_context():
+        scan(now=at(date(2026, 3, 2), 23))
+    assert missed_visit_alerts(app, record["id"]) == []
+    with app.app_context():
+        scan(now=at(date(2026, 3, 3), 6))
+    assert missed_visit_alerts(app, record["id"]) == [(date(2026, 3, 2), 1)]
+    # The SQL rule the scan realigns every record with agrees with the stored date.
+    with app.app_context():
+        assert realign_schedules(session=db.session, rules=schedule_rules()) == []
+        assert db.session.get(Youth, record["id"]).next_visit_due == date(2026, 3, 2)
+
+
+def test_a_visit_due_after_the_reopening_keeps_its_date(app, client, moment, people):
+    # Green on 5 January: due 6 April, after it came back.
+    record = closed_for_eight_weeks(client, moment, people, rag="green")
+
+    assert record["next_visit_due"] == "2026-04-06"
+    assert record["reopened_on"] == "2026-03-02"
+    with app.app_context():
+        assert realign_schedules(session=db.session, rules=schedule_rules()) == []
+
+
+def test_a_visit_on_the_day_it_came_back_is_on_time_and_sets_the_next(app, client, moment, people):
+    record = closed_for_eight_weeks(client, moment, people, seen_back=True)
+
+    with app.app_context():
+        assert db.session.get(Youth, record["id"]).next_visit_due == date(2026, 3, 9)
+        scan(now=at(date(2026, 3, 3), 6))
+    assert missed_visit_alerts(app, record["id"]) == []
+
+
+def test_the_visits_report_counts_the_visit_due_on_reopening_not_one_due_while_closed(
+    client, moment, people
+):
+    _, senior = people
+    closed_for_eight_weeks(client, moment, people)
+    closed_for_eight_weeks(client, moment, people, seen_back=True)
+    move(client, moment, people, at(date(2026, 4, 10), 12))
+
+    body = fetch(client, "visits", senior, **QUARTER)
+
+    # Not seen: due 2 March, missed. Seen on 2 March: on time, then due 9 March, missed.
+    # Neither counts a visit due on 12 January, when both were closed.
+    grid = values(body, "due_visits_by_rag_and_outcome")
+    assert (grid["red", "on_time"], grid["red", "missed"]) == (1, 2)
+    assert table(body, "due_visits_by_rag_and_outcome")["total"] == 3
+    # 39 days from 2 March to 10 April, 32 from 9 March.
+    assert values(body, "median_days_overdue_by_rag")["red"] == 35.5
