@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,12 +29,19 @@ class DemoContext:
     logins: list[dict[str, Any]] = field(default_factory=list)
     youth_ids: list[int] = field(default_factory=list)
     youth_borough: dict[int, str] = field(default_factory=dict)
+    # The day each record was created: nothing names a record before it exists.
+    youth_entered: dict[int, date] = field(default_factory=dict)
     partner: dict[str, Any] | None = None
     summary: dict[str, int] = field(default_factory=dict)
 
     @property
     def today(self) -> date:
         return clock.business_date(self.now)
+
+    def stamp(self, day: date, at: time) -> datetime:
+        """Return a time on `day` (UTC), never later than now: a demo loaded at 08:00
+        rates today's records at 08:00, not in the future."""
+        return min(datetime.combine(day, at, UTC), self.now)
 
     def officers(
         self, *, borough: str, agency: str | None = None, senior: bool = False

@@ -7,6 +7,7 @@ mix of done on time, done late, cancelled and still open (overdue).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -75,9 +76,12 @@ def build(ctx: DemoContext) -> None:
 
 
 def _people_by_borough(ctx: DemoContext) -> dict[str, list[int]]:
+    """Return each borough's young people, those who came into the cohort first first."""
     people: dict[str, list[int]] = {code: [] for code in BOROUGH_CODES}
     for youth_id in ctx.youth_ids:
         people.setdefault(ctx.youth_borough.get(youth_id, ""), []).append(youth_id)
+    for pool in people.values():
+        pool.sort(key=lambda youth_id: (ctx.youth_entered[youth_id], youth_id))
     return people
 
 
@@ -99,8 +103,12 @@ def _incident(ctx: DemoContext, people: dict[str, list[int]]) -> dict[str, Any]:
     kind = rng.choices(list(TYPE_WEIGHTS), weights=list(TYPE_WEIGHTS.values()))[0]
     occurred = ctx.now - timedelta(days=rng.uniform(0.5, DAYS_BACK))
     recorder = rng.choice(ctx.officers(borough=borough, agency="MPS"))
+    # Only records that existed when the incident was recorded can be named in it.
+    recorded = min(occurred + timedelta(hours=2), ctx.now)
     pool = people.get(borough, [])
-    chosen = rng.sample(pool, min(len(pool), rng.choice([1, 1, 2, 2, 3, 4])))
+    existing = bisect_left(pool, recorded.date(), key=lambda y: ctx.youth_entered[y])
+    picks = rng.sample(range(existing), min(existing, rng.choice([1, 1, 2, 2, 3, 4])))
+    chosen = [pool[i] for i in picks]
     roles = [InvolvementRole.VICTIM, *rng.choices(list(InvolvementRole)[1:], k=len(chosen))]
     row = {
         "borough": borough,
@@ -110,8 +118,8 @@ def _incident(ctx: DemoContext, people: dict[str, list[int]]) -> dict[str, Any]:
         "location": rng.choice(PLACES),
         "summary": f"Fictional demo {kind}: details held in the police record.",
         "created_by_id": recorder,
-        "created_at": min(occurred + timedelta(hours=2), ctx.now),
-        "updated_at": min(occurred + timedelta(hours=2), ctx.now),
+        "created_at": recorded,
+        "updated_at": recorded,
         "version": 1,
     }
     people_rows = [{"youth_id": y, "role": str(r)} for y, r in zip(chosen, roles, strict=False)]

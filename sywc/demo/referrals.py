@@ -6,6 +6,7 @@ Also the demo partner client, whose secret is put in `ctx.partner` to be printed
 from __future__ import annotations
 
 import secrets
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -100,12 +101,17 @@ def build(ctx: DemoContext) -> None:
     cohorts: dict[str, list[int]] = {}
     for youth_id in ctx.youth_ids:
         cohorts.setdefault(ctx.youth_borough[youth_id], []).append(youth_id)
-    # Who each referral is about: spread over the borough's cohort, read in one pass.
+    # Who each referral is about: spread over those of the borough's cohort whose record
+    # existed when it was sent, read in one pass.
     plans = []
     for borough in sorted(BOROUGH_CODES):
-        ids = cohorts.get(borough, [])
+        ids = sorted(cohorts.get(borough, []), key=lambda y: (ctx.youth_entered[y], y))
         planned = [item for r in _rounds(len(ids)) for item in r]
-        subjects = [ids[(n * SPREAD) % len(ids)] if ids else None for n in range(len(planned))]
+        subjects = []
+        for n, (scenario, extra_days) in enumerate(planned):
+            sent = (ctx.now - timedelta(days=scenario.days_ago + extra_days)).date()
+            existing = bisect_left(ids, sent, key=lambda y: ctx.youth_entered[y])
+            subjects.append(ids[(n * SPREAD) % existing] if existing else None)
         plans.append((borough, planned, subjects))
     youths = _youths(ctx, {i for _, _, subjects in plans for i in subjects if i is not None})
     count = 0
@@ -177,7 +183,8 @@ def _referral(
     if not receiver_ids or (not from_partner and not sender_ids):
         return None
     days_ago = scenario.days_ago + extra_days
-    submitted_at = (ctx.now - timedelta(days=days_ago)).replace(hour=10, minute=n % 60)
+    sent = (ctx.now - timedelta(days=days_ago)).replace(hour=10, minute=n % 60)
+    submitted_at = min(sent, ctx.now)
     referral = Referral(
         borough=borough,
         youth_id=youth.id if youth is not None else None,

@@ -222,9 +222,9 @@ class Planner:
         review_by = add_months(plan["entered_on"], self.review_months)
         while review_by < self.ctx.today and self.rng.random() > 0.05:
             review_by = add_months(review_by, self.review_months)
-        stamps = [datetime.combine(plan["entered_on"], time(9), UTC)]
+        stamps = [self.ctx.stamp(plan["entered_on"], time(9))]
         stamps += [v["visited_at"] for v in plan["visits"]]
-        stamps += [datetime.combine(d, time(10), UTC) for d, _, _ in plan["ratings"]]
+        stamps += [self.ctx.stamp(d, time(10)) for d, _, _ in plan["ratings"]]
         self.counts["overdue"] += is_missed(due, today=self.ctx.today, rules=self.rules)
         return {
             "rag": rating,

@@ -7,7 +7,7 @@ query per row), so a million young people takes minutes, not hours.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, time
+from datetime import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -83,7 +83,7 @@ def _child_rows(
                 "assessed_on": day,
                 "rationale": ctx.rng.choice(RATIONALES),
                 "assessed_by_id": assessor,
-                "created_at": datetime.combine(day, time(10), UTC),
+                "created_at": ctx.stamp(day, time(10)),
             }
             for day, rating, assessor in plan["ratings"]
         ],
@@ -101,7 +101,7 @@ def _child_rows(
                 "action": "close",
                 "reason": "Demo closure",
                 "changed_by_id": closer,
-                "changed_at": datetime.combine(plan["closed_on"], time(11), UTC),
+                "changed_at": ctx.stamp(plan["closed_on"], time(11)),
             }
         )
     return rows
@@ -120,6 +120,7 @@ def _write_batch(ctx: DemoContext, planner: Planner, plans: list[dict[str, Any]]
     for youth_id, plan in zip(youth_ids, plans, strict=True):
         ctx.youth_ids.append(youth_id)
         ctx.youth_borough[youth_id] = plan["borough"]
+        ctx.youth_entered[youth_id] = plan["entered_on"]
         closer = ctx.rng.choice(seniors[plan["borough"]])
         for table, items in _child_rows(ctx, youth_id, plan, closer).items():
             tables[table].extend(items)

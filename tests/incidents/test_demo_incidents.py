@@ -16,18 +16,25 @@ from sywc.pvs.models import PvsAction, PvsIndividual, PvsMeeting
 from tests import factories
 
 
+def _cohort(ctx, boroughs):
+    """Insert a young person in each borough given, in the cohort since before the
+    incidents (a record is named only once it exists)."""
+    for borough in boroughs:
+        ward = "church_street" if borough == "WCC" else "golborne"
+        entered = clock.today() - timedelta(days=incidents.DAYS_BACK + 30)
+        youth = factories.youth(borough=borough, ward=ward, entered_on=entered)
+        ctx.youth_ids.append(youth.id)
+        ctx.youth_borough[youth.id] = borough
+        ctx.youth_entered[youth.id] = youth.entered_on
+
+
 def _build(app, seed, now=None):
     with app.app_context():
         ctx = DemoContext(
             session=db.session(), rng=random.Random(seed), now=now or clock.utcnow(), n_youths=200
         )
         users.build(ctx)
-        for n in range(200):
-            borough = "WCC" if n % 2 else "RBKC"
-            ward = "church_street" if borough == "WCC" else "golborne"
-            youth = factories.youth(borough=borough, ward=ward)
-            ctx.youth_ids.append(youth.id)
-            ctx.youth_borough[youth.id] = borough
+        _cohort(ctx, ["WCC" if n % 2 else "RBKC" for n in range(200)])
         incidents.build(ctx)
         db.session.commit()
         return ctx.summary
@@ -85,10 +92,7 @@ def test_demo_is_deterministic(app):
         with app.app_context():
             ctx = DemoContext(session=db.session(), rng=random.Random(seed), now=now, n_youths=200)
             users.build(ctx)
-            for _ in range(200):
-                youth = factories.youth()
-                ctx.youth_ids.append(youth.id)
-                ctx.youth_borough[youth.id] = "WCC"
+            _cohort(ctx, ["WCC"] * 200)
             incidents.build(ctx)
             db.session.flush()
             snapshot = _snapshot()
