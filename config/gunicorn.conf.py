@@ -7,7 +7,12 @@ a slow statement never stalls another worker's requests. The environment tunes i
 - `WEB_CONCURRENCY`: workers (default 2 per core plus one);
 - `BIND`: comma-separated addresses (default `127.0.0.1:8000`, only the proxy talks to us);
 - `GUNICORN_TIMEOUT`: seconds before a stuck worker is replaced (default 30);
+- `GUNICORN_GRACEFUL_TIMEOUT`: seconds a worker has to finish its request on a restart
+  or stop before it is killed (default 30);
 - `GUNICORN_MAX_REQUESTS`: recycle a worker after this many requests (default 0: never);
+- `GUNICORN_BACKLOG`: connections the socket queues while every worker is busy (default
+  2048);
+- `GUNICORN_LOG_LEVEL`: gunicorn's own error log on stderr (default `warning`);
 - `GUNICORN_ACCESS_LOG`: `json` for gunicorn's own access lines on stdout (default off:
   the application already logs every request as JSON with its request id, and never
   the query string, which can hold a young person's name);
