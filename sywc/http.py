@@ -171,11 +171,15 @@ def etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
 
 
-_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
+_ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
+# The versions an If-Match names: the record may be changed if it is at any of them
+# (RFC 9110: a list matches when any of its entity tags does).
+Versions = frozenset[int]
 
 
-def if_match_version() -> int:
-    """Return the version the caller's If-Match names (428 when absent or `*`, 412 if unusable)."""
+def if_match_version() -> Versions:
+    """Return the versions the caller's If-Match names (428 when absent or `*`, 412 when
+    it names none)."""
     header = request.headers.get("If-Match")
     if header is None:
         raise PreconditionRequired("Send If-Match with the ETag you last read.")
@@ -185,9 +189,9 @@ def if_match_version() -> int:
     return _version(header)
 
 
-def optional_if_match_version() -> int | None:
-    """Return the version an optional If-Match names, or None when it names none (absent,
-    or `*`, which any stored version matches); 412 when unusable."""
+def optional_if_match_version() -> Versions | None:
+    """Return the versions an optional If-Match names, or None when it names none (absent,
+    or `*`, which any stored version matches); 412 when it names no version at all."""
     header = request.headers.get("If-Match")
     if header is None or _matches_any(header):
         return None
@@ -198,16 +202,19 @@ def _matches_any(header: str) -> bool:
     return header.strip() == "*"
 
 
-def _version(header: str) -> int:
-    match = _ETAG.match(header)
-    if not match:
+def _version(header: str) -> Versions:
+    # Our tags are quoted digits, so a comma inside another server's tag only splits
+    # it into members that match nothing, as that tag would.
+    matches = (_ETAG.match(member.strip()) for member in header.split(","))
+    versions = frozenset(int(match.group(1)) for match in matches if match)
+    if not versions:
         raise PreconditionFailed("If-Match does not name a version of this record.")
-    return int(match.group(1))
+    return versions
 
 
-def check_version(current: int, expected: int) -> None:
+def check_version(current: int, expected: int | Versions) -> None:
     """Refuse an update based on a stale read."""
-    if current != expected:
+    if current not in (expected if isinstance(expected, frozenset) else {expected}):
         raise PreconditionFailed("The record was changed by someone else; fetch it again.")
 
 
@@ -224,8 +231,8 @@ IF_MATCH_PARAMETER = {
     "name": "If-Match",
     "required": True,
     "schema": {"type": "string"},
-    "description": "The ETag of the version being changed (428 without it or with `*`, "
-    "412 when stale)",
+    "description": "The ETag of the version being changed, or a list of ETags any of which "
+    "may be current (428 without it or with `*`, 412 when stale)",
 }
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The record's version"}}
 LINK_HEADER = {

@@ -12,7 +12,7 @@ from config.reference import ward_codes
 from sywc.audit import service as audit
 from sywc.errors import ValidationFailed
 from sywc.extensions import db
-from sywc.http import Page, check_version, effective_changes, paginate
+from sywc.http import Page, Versions, check_version, effective_changes, paginate
 from sywc.incidents.models import Incident, Involvement
 from sywc.incidents.people import check_people, record_youths, replace_people, roles_of
 from sywc.incidents.policies import get_visible_incident, visible_incidents
@@ -145,7 +145,7 @@ def update_incident(
     principal: Principal,
     incident_id: int,
     changes: dict[str, Any],
-    expected_version: int,
+    expected_version: int | Versions,
     now: datetime,
 ) -> Incident:
     """Change an incident (If-Match); a given `involvements` list replaces the current one."""

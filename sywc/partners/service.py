@@ -17,7 +17,7 @@ from sywc.auth.passwords import dummy_hash, hash_password, verify_password
 from sywc.auth.service import open_partner_session, revoke_partner_sessions
 from sywc.errors import NotFound, Unauthorized
 from sywc.extensions import db
-from sywc.http import Page, check_version, effective_changes, paginate
+from sywc.http import Page, Versions, check_version, effective_changes, paginate
 from sywc.security import Principal
 from sywc.users import policies
 
@@ -176,7 +176,7 @@ def update_partner_client(
     *,
     client_pk: int,
     changes: dict[str, Any],
-    expected_version: int,
+    expected_version: int | Versions,
     now: datetime,
     admin: Principal | None = None,
 ) -> PartnerClient:

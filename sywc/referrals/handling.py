@@ -10,7 +10,7 @@ from sywc.alerts.resolve import resolve_alerts
 from sywc.audit import service as audit
 from sywc.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sywc.extensions import db
-from sywc.http import check_version
+from sywc.http import Versions, check_version
 from sywc.incidents.people import record_youths
 from sywc.referrals import workflow
 from sywc.referrals.enums import Action, Party, ReferralStatus
@@ -30,7 +30,7 @@ def transition_referral(
     action: str,
     reason: str | None,
     make_lead: bool,
-    expected_version: int | None,
+    expected_version: int | Versions | None,
     now: datetime,
 ) -> Referral:
     """Apply one workflow action; anything the table does not allow changes nothing."""
@@ -138,7 +138,7 @@ def match_referral(
     principal: Principal,
     referral_id: int,
     youth_id: int,
-    expected_version: int | None,
+    expected_version: int | Versions | None,
     now: datetime,
 ) -> Referral:
     """Link a referral that waits unmatched to a cohort record (receiving agency only)."""

@@ -39,8 +39,8 @@ OPTIONAL_IF_MATCH = {
     "name": "If-Match",
     "required": False,
     "schema": {"type": "string"},
-    "description": "Optional: the ETag last read; 412 when the referral changed since "
-    "(`*` checks nothing more than its absence)",
+    "description": "Optional: the ETag last read, or a list of ETags any of which may be "
+    "current; 412 when the referral changed since (`*` checks nothing more than its absence)",
 }
 
 

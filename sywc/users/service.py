@@ -14,7 +14,7 @@ from sywc.auth.passwords import check_password_policy, hash_password
 from sywc.auth.service import revoke_user_sessions
 from sywc.errors import Conflict, NotFound, ValidationFailed
 from sywc.extensions import db
-from sywc.http import Page, check_version, effective_changes, paginate
+from sywc.http import Page, Versions, check_version, effective_changes, paginate
 from sywc.permissions import AGENCY_ROLES, Role
 from sywc.security import Principal
 from sywc.users import policies
@@ -123,7 +123,7 @@ def update_user(
     *,
     user_id: int,
     changes: dict[str, Any],
-    expected_version: int | None,
+    expected_version: int | Versions | None,
     now: datetime,
     actor: Any = None,
     admin: Principal | None = None,

@@ -143,6 +143,14 @@ def test_stale_if_match_is_412(app, client, people):
     assert _acknowledge(client, people, referral_id, '"1"').status_code == 200
 
 
+def test_an_optional_if_match_list_is_checked_like_a_single_etag(app, client, people):
+    referral_id = add_referral(app)
+    assert_problem(_acknowledge(client, people, referral_id, '"5", "7"'), 412)
+    assert referral_row(app, referral_id)["status"] == "submitted"
+    assert _acknowledge(client, people, referral_id, '"5", "1"').status_code == 200
+    assert referral_row(app, referral_id)["status"] == "acknowledged"
+
+
 def test_if_match_star_on_a_transition_asks_only_that_the_referral_exists(app, client, people):
     # If-Match is optional here, and `*` is true of any stored version (RFC 9110).
     referral_id = add_referral(app)

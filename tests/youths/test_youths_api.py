@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -175,6 +176,32 @@ def test_patch_needs_if_match_and_refuses_a_stale_one(app, client, officer):
         )
     [event] = audit_actions(app, action="youth_updated")
     assert event.details == {"changed": ["first_name", "flags", "other_cohorts"]}
+
+
+def test_an_if_match_list_matches_when_any_of_its_etags_is_the_current_version(
+    app, client, officer
+):
+    # RFC 9110: If-Match takes a list of entity tags, true when any of them matches.
+    created = create_youth(client, officer)
+    path = f"/api/v1/youths/{created['id']}"
+    version = created["version"]
+
+    def patch(if_match: str, gender: str) -> Any:
+        headers = {**officer.headers, "If-Match": if_match}
+        return client.patch(path, json={"gender": gender}, headers=headers)
+
+    # None of them current: stale. Nothing that names a version: unusable. Both 412.
+    assert_problem(patch(f'"{version + 1}", "{version + 7}"', "female"), 412)
+    assert_problem(patch('"abc", , W/"x"', "female"), 412)
+    with app.app_context():
+        assert db.session.get(Youth, created["id"]).gender == "male"
+    changed = patch(f'"{version + 3}",W/"{version}" , "other-server-tag"', "female")
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["version"] == version + 1
+    # The list that was current a moment ago is stale now.
+    assert_problem(patch(f'"{version + 3}", "{version}"', "non_binary"), 412)
+    with app.app_context():
+        assert db.session.get(Youth, created["id"]).gender == "female"
 
 
 def test_a_changed_cohort_reason_is_audited_from_and_to(app, client, officer):

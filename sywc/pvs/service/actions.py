@@ -13,7 +13,7 @@ from sywc.alerts.resolve import resolve_alerts
 from sywc.audit import service as audit
 from sywc.errors import Conflict
 from sywc.extensions import db
-from sywc.http import Page, check_version, paginate
+from sywc.http import Page, Versions, check_version, paginate
 from sywc.pvs.enums import FINAL_STATUSES, ActionStatus
 from sywc.pvs.models import PvsAction, PvsMeeting
 from sywc.pvs.policies import (
@@ -111,7 +111,7 @@ def update_action(
     principal: Principal,
     action_id: int,
     changes: dict[str, Any],
-    expected_version: int,
+    expected_version: int | Versions,
     now: datetime,
 ) -> PvsAction:
     """Mark an open action done (with a note) or cancelled (with a reason); both are final."""

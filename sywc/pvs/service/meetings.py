@@ -12,7 +12,7 @@ from sywc import clock
 from sywc.audit import service as audit
 from sywc.errors import ValidationFailed
 from sywc.extensions import db
-from sywc.http import Page, check_version, effective_changes, paginate
+from sywc.http import Page, Versions, check_version, effective_changes, paginate
 from sywc.incidents.people import check_people, record_youths, replace_people, roles_of
 from sywc.incidents.policies import get_visible_incident
 from sywc.pvs.models import PvsAction, PvsAttendee, PvsIndividual, PvsMeeting
@@ -211,7 +211,7 @@ def update_meeting(
     principal: Principal,
     meeting_id: int,
     changes: dict[str, Any],
-    expected_version: int,
+    expected_version: int | Versions,
     now: datetime,
 ) -> PvsMeeting:
     """Change a meeting (If-Match); given lists replace the current ones."""

@@ -13,7 +13,7 @@ from sywc import clock
 from sywc.audit import service as audit
 from sywc.errors import ValidationFailed
 from sywc.extensions import db
-from sywc.http import check_version, effective_changes
+from sywc.http import Versions, check_version, effective_changes
 from sywc.security import Principal
 from sywc.youths import policies
 from sywc.youths.models import Youth, YouthCohort, YouthFlag
@@ -75,7 +75,7 @@ def update_youth(
     principal: Principal,
     youth_id: int,
     changes: dict[str, Any],
-    expected_version: int,
+    expected_version: int | Versions,
     now: datetime,
 ) -> Youth:
     """Change a record's details, refusing a change based on a stale read."""
