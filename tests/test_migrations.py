@@ -91,7 +91,7 @@ def test_0012_rekeys_names_whose_letters_have_no_decomposition(empty_database):
         db.session.rollback()
 
 
-def test_0013_gives_reopened_records_their_reopening_day_and_no_earlier_due_date(
+def test_0013_moves_a_visit_due_while_closed_to_the_reopening_day(
     empty_database,
 ):
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database}, env="test")
@@ -128,6 +128,8 @@ def test_0013_gives_reopened_records_their_reopening_day_and_no_earlier_due_date
                 ["2026-01-08 10:00:00", "2026-06-01 10:00:00", "2026-06-03 10:00:00"]),
             # Never closed.
             5: ({}, []),
+            # Due 12 January, closed on the 20th: missed while open, it stays missed.
+            6: ({}, ["2026-01-20 10:00:00", "2026-06-01 10:00:00"]),
         }  # fmt: skip
         for youth_id, (overrides, changes) in rows.items():
             _insert({**base, **overrides, "id": youth_id})
@@ -139,7 +141,7 @@ def test_0013_gives_reopened_records_their_reopening_day_and_no_earlier_due_date
                 _insert(change, table="youth_status_changes")
         db.session.commit()
         upgrade(revision="0013")
-        query = "SELECT id, reopened_on, next_visit_due FROM youths ORDER BY id"
+        query = "SELECT id, visits_due_from, next_visit_due FROM youths ORDER BY id"
         found = [
             (n, *(None if d is None else str(d) for d in days))
             for n, *days in db.session.execute(sa.text(query))
@@ -150,11 +152,12 @@ def test_0013_gives_reopened_records_their_reopening_day_and_no_earlier_due_date
             (3, "2026-06-01", "2026-06-01"),
             (4, None, None),
             (5, None, "2026-01-12"),
+            (6, None, "2026-01-12"),
         ]
         db.session.rollback()
         downgrade(revision="0012")
         columns = {c["name"] for c in sa.inspect(db.engine).get_columns("youths")}
-        assert "reopened_on" not in columns
+        assert "visits_due_from" not in columns
 
 
 def _insert(row: dict, table: str = "youths") -> None:

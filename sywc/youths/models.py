@@ -39,8 +39,9 @@ class Youth(TimestampMixin, VersionMixin, db.Model):
     status: Mapped[str] = mapped_column(sa.String(16), server_default="active")
     entered_on: Mapped[date]
     closed_on: Mapped[date | None]
-    # The latest day it came back into the cohort: no visit is due before it.
-    reopened_on: Mapped[date | None]
+    # No visit is due before it: the day the record was reopened, when the visit in hand
+    # fell due after it was closed (one overdue before the closure stays overdue).
+    visits_due_from: Mapped[date | None]
     review_by: Mapped[date]
     rag: Mapped[str] = mapped_column(sa.String(8))
     rag_assessed_on: Mapped[date]

@@ -2,9 +2,9 @@
 
 Next visit due = the later of (the last visit where the young person was seen, the date
 the current rating was given) + the cadence of the current rating. A visit is missed when
-today is past the due date plus the grace period. A closed record has no schedule; one
-reopened is due no earlier than the day it came back, so a visit that fell due while it
-was closed is due on reopening, not missed weeks before it.
+today is past the due date plus the grace period. A closed record has no schedule. A
+visit that fell due while it was closed is due the day it is reopened (`visits_due_from`),
+not missed weeks before it; one already due when it was closed stays due from that date.
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ def next_visit_due(
     rated_on: date,
     last_seen_on: date | None,
     rules: ScheduleRules,
-    reopened_on: date | None = None,
+    visits_due_from: date | None = None,
 ) -> date:
     """Return the date the next visit is due under the current rating."""
     base = rated_on if last_seen_on is None else max(rated_on, last_seen_on)
     due = base + timedelta(days=rules.cadence_days[rating])
-    return due if reopened_on is None else max(due, reopened_on)
+    return due if visits_due_from is None else max(due, visits_due_from)
 
 
 def is_missed(next_due: date | None, *, today: date, rules: ScheduleRules) -> bool:

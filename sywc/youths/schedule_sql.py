@@ -40,6 +40,6 @@ def next_visit_due(rules: ScheduleRules) -> ColumnElement[date | None]:
     due = due_after(anchor, Youth.rag, rules)
     return sa.case(
         (Youth.status == YouthStatus.CLOSED, sa.null()),
-        (Youth.reopened_on > due, Youth.reopened_on),
+        (Youth.visits_due_from > due, Youth.visits_due_from),
         else_=due,
     )

@@ -128,9 +128,12 @@ class YouthSummarySchema(ma.Schema):
     review_by = Day(metadata={"description": "Past it, an active record is due a retention review"})
     entered_on = Day()
     closed_on = Day(allow_none=True)
-    reopened_on = Day(
+    visits_due_from = Day(
         allow_none=True,
-        metadata={"description": "The latest day it was reopened: no visit is due before it"},
+        metadata={
+            "description": "No visit is due before this day: the day the record was reopened, "
+            "when its visit fell due while it was closed"
+        },
     )
     updated_at = ma.fields.AwareDateTime()
 

@@ -89,7 +89,7 @@ def test_a_visit_that_fell_due_while_closed_is_due_on_reopening_not_missed_befor
 
     # Its January rating had it due on 12 January, while it was closed.
     assert record["next_visit_due"] == "2026-03-02"
-    assert record["reopened_on"] == "2026-03-02"
+    assert record["visits_due_from"] == "2026-03-02"
     assert (record["overdue"], record["days_overdue"]) == (False, 0)
     [event] = audit_actions(app, action="youth_reopened")
     assert event.details["next_visit_due"] == "2026-03-02"
@@ -112,7 +112,7 @@ def test_a_visit_due_after_the_reopening_keeps_its_date(app, client, moment, peo
     record = closed_for_eight_weeks(client, moment, people, rag="green")
 
     assert record["next_visit_due"] == "2026-04-06"
-    assert record["reopened_on"] == "2026-03-02"
+    assert record["visits_due_from"] == "2026-03-02"
     with app.app_context():
         assert realign_schedules(session=db.session, rules=schedule_rules()) == []
 
@@ -143,3 +143,30 @@ def test_the_visits_report_counts_the_visit_due_on_reopening_not_one_due_while_c
     assert table(body, "due_visits_by_rag_and_outcome")["total"] == 3
     # 39 days from 2 March to 10 April, 32 from 9 March.
     assert values(body, "median_days_overdue_by_rag")["red"] == 35.5
+
+
+def test_closing_and_reopening_the_same_day_does_not_clear_a_visit_missed_while_open(
+    app, client, moment, people
+):
+    officer, senior = people
+    created = create_youth(client, officer, rag="red", confirm_duplicate=True)  # 5 January
+    path = f"/api/v1/youths/{created['id']}"
+    # Due 12 January, never visited: missed, and escalated by the 26th.
+    with app.app_context():
+        scan(now=at(date(2026, 1, 26), 6))
+    assert missed_visit_alerts(app, created["id"]) == [(date(2026, 1, 12), 2)]
+    # Closed at 10:00 and reopened at 11:00 the same day: closed for no day at all.
+    move(client, moment, people, at(date(2026, 1, 26), 10))
+    post(client, senior, f"{path}/close")
+    move(client, moment, people, at(date(2026, 1, 26), 11))
+    record = post(client, senior, f"{path}/reopen")
+
+    # Nothing fell due while it was closed, so the visit missed on 12 January still is
+    # (and the board's figures still count it missed from the 12th).
+    assert (record["next_visit_due"], record["overdue"]) == ("2026-01-12", True)
+    assert record["visits_due_from"] is None
+    with app.app_context():
+        assert realign_schedules(session=db.session, rules=schedule_rules()) == []
+        scan(now=at(date(2026, 1, 27), 6))
+    # The alert closing resolved is raised again, as escalated as it was.
+    assert missed_visit_alerts(app, created["id"]) == [(date(2026, 1, 12), 2)] * 2

@@ -19,7 +19,7 @@ from sywc.users.service import create_user
 from sywc.visits.models import Visit
 from sywc.visits.service import record_visit
 from sywc.youths import service
-from sywc.youths.models import RagAssessment, Youth, YouthStatusChange
+from sywc.youths.models import RagAssessment, Youth
 from sywc.youths.schedule import ScheduleRules, next_visit_due
 from sywc.youths.service.tracking import realign_schedules
 from tests.conftest import PASSWORD
@@ -110,20 +110,12 @@ def from_scratch(youth_id: int) -> tuple[str, date, date | None, date | None]:
     ]
     last_seen = max(seen) if seen else None
     status = db.session.scalar(sa.select(Youth.status).where(Youth.id == youth_id))
-    reopened = db.session.scalar(
-        sa.select(sa.func.max(YouthStatusChange.changed_at)).where(
-            YouthStatusChange.youth_id == youth_id, YouthStatusChange.action == "reopen"
-        )
-    )
+    # Every close and reopen here is on one day, so none holds a visit due while closed.
     due = (
         None
         if status == "closed"
         else next_visit_due(
-            rating=current.rating,
-            rated_on=current.assessed_on,
-            last_seen_on=last_seen,
-            rules=RULES,
-            reopened_on=clock.business_date(reopened) if reopened else None,
+            rating=current.rating, rated_on=current.assessed_on, last_seen_on=last_seen, rules=RULES
         )
     )
     return current.rating, current.assessed_on, last_seen, due

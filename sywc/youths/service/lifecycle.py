@@ -15,7 +15,7 @@ from sywc.security import Principal
 from sywc.youths import policies
 from sywc.youths.enums import YouthStatus
 from sywc.youths.models import Youth, YouthStatusChange
-from sywc.youths.schedule import add_months
+from sywc.youths.schedule import add_months, next_visit_due
 from sywc.youths.service.checks import check_age
 from sywc.youths.service.tracking import reschedule, schedule_rules, touch
 
@@ -76,9 +76,18 @@ def reopen_youth(*, principal: Principal, youth_id: int, reason: str, now: datet
     # Bringing someone back is a new entry into the cohort, which is for ages 10 to 25.
     check_age(youth.date_of_birth, on=today, occasion="on reopening")
     youth.status = YouthStatus.ACTIVE
-    youth.closed_on = None
-    # Due at once if a visit fell due while it was closed, but not missed before today.
-    youth.reopened_on = today
+    closed_on, youth.closed_on = youth.closed_on, None
+    # A visit that fell due while it was closed is due today, not missed weeks ago. One
+    # due by the day it was closed was due while it was open: it stays due from then.
+    rules = schedule_rules()
+    due = next_visit_due(
+        rating=youth.rag,
+        rated_on=youth.rag_assessed_on,
+        last_seen_on=youth.last_seen_on,
+        rules=rules,
+    )
+    if closed_on is None or due > closed_on:
+        youth.visits_due_from = today
     # Reopening is a fresh decision to hold this child's data: it earns a fresh review date.
     youth.review_by = add_months(today, current_app.config["COHORT_REVIEW_MONTHS"])
     _change_status(youth, action="reopen", reason=reason, principal=principal, now=now)

@@ -29,7 +29,7 @@ def reschedule(youth: Youth, *, rules: ScheduleRules) -> None:
         rated_on=youth.rag_assessed_on,
         last_seen_on=youth.last_seen_on,
         rules=rules,
-        reopened_on=youth.reopened_on,
+        visits_due_from=youth.visits_due_from,
     )
 
 
