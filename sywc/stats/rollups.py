@@ -39,6 +39,11 @@ log = logging.getLogger(__name__)
 Tally = dict[str, Any]
 Tallier = Callable[[Any], Tally]
 
+# The shape of every stored tally. Raise it with any change to what a `count` function
+# returns: a tally stored before the change (fresh for a while after a deploy) is then
+# counted again rather than read as the new shape.
+TALLY_FORMAT = 2
+
 
 # The columns that name a rollup, in RollupKey's order (its unique constraint).
 KEY_COLUMNS = (
@@ -155,12 +160,13 @@ class Rollups:
         stored = self.stored(key)
         if stored is not None:
             row = _COUNTS.first(db.session.connection(), {"rollup_id": stored.id})
-            if row is not None:
+            if row is not None and row[0].get("format") == TALLY_FORMAT:
                 data, computed_at = row
                 # Recounted since `stored` was read: the counts are as of the recount.
                 self.used[key] = Stored(stored.id, computed_at, stored.requested_at)
                 return dict(data)
-            del self.used[key]  # forgotten meanwhile by the scheduler: count it
+            # Forgotten meanwhile by the scheduler, or counted by an earlier release.
+            del self.used[key]
         if not self.snapshot_taken:
             consistent_snapshot()
             self.snapshot_taken = True
@@ -200,7 +206,7 @@ def store(key: RollupKey, tally: Tally, *, computed_at: datetime, computed_on: d
         "computed_on": computed_on,
         "computed_at": computed_at,
         "requested_at": computed_at,
-        "data": tally,
+        "data": {**tally, "format": TALLY_FORMAT},
     }
     insert = upsert_insert(db.session.get_bind().dialect.name)
     stmt = insert(StatsRollup).values(values)

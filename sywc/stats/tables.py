@@ -249,11 +249,16 @@ def share(
     """Return sum(numerator) / (sum(denominator) - sum(exclude)) and whether it is withheld.
 
     A share is withheld when any count behind it is: the share and one count give the
-    other back. It is also withheld when it summarises fewer than `minimum` children.
+    other back. So is whether it is defined: a share shown as undefined, not withheld,
+    would tell that every withheld count of its denominator is 0. It is also withheld
+    when it summarises fewer than `minimum` children; with every count behind it
+    published, whether it has any is public already.
     """
+    if published.hidden([*numerator, *denominator, *exclude]):
+        return None, True
     top = sum(published.count(c) for c in numerator)
     bottom = sum(published.count(c) for c in denominator) - sum(published.count(c) for c in exclude)
-    if published.hidden([*numerator, *denominator, *exclude]) or bottom < minimum:
+    if bottom < minimum:
         return None, bottom > 0
     return round(top / bottom, 4), False
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,11 +11,12 @@ from hypothesis import strategies as st
 
 from sywc.extensions import db
 from sywc.incidents.models import Incident
+from sywc.referrals.models import Referral
 from sywc.youths.models import Youth
 from tests import factories as f
 from tests.conftest import assert_problem
 from tests.stats.conftest import QUARTER, fetch, table, values
-from tests.stats.joint import assert_safe, cohort_identities, rebuild
+from tests.stats.joint import assert_safe, cohort_identities, rebuild, with_unpublished
 
 WARDS = {"WCC": ("church_street", "harrow_road"), "RBKC": ("colville", "golborne")}
 SLICES = {"WCC": {"borough": "WCC"}, "RBKC": {"borough": "RBKC"}, "RBKC+WCC": {}}
@@ -290,3 +291,164 @@ def test_no_board_incident_table_lets_a_small_count_be_recovered(
     )
     assert_safe(system, seen)
     assert table(truth["RBKC+WCC"], "by_type")["total"] == len(incidents)
+
+
+def sent_referral(borough: str, state: str, on: date) -> None:
+    """Add a referral sent on `on` (10 April 2026 is today) in one of its possible states."""
+    deadline = on + timedelta(days=3)
+    acknowledged = {"in_time": f.at(on, 15), "late": f.at(deadline + timedelta(days=2))}
+    status, timing = state.split("/")
+    fields = {"status": status, "acknowledge_by": deadline}
+    if timing in acknowledged:
+        fields["acknowledged_at"] = acknowledged[timing]
+    if timing == "awaiting":
+        fields["acknowledge_by"] = date(2026, 4, 20)
+    f.referral(youth_id=None, borough=borough, submitted_at=f.at(on, 10), **fields)
+
+
+REFERRAL_STATES = (
+    "submitted/overdue",
+    "submitted/awaiting",
+    "acknowledged/in_time",
+    "acknowledged/late",
+    "accepted/in_time",
+    "declined/late",
+    "closed/in_time",
+    "withdrawn/unacknowledged",
+    "withdrawn/in_time",
+    "withdrawn/late",
+)
+
+
+def referral_relations(parts):
+    """What the public workflow tells a reader: only a referral still submitted is overdue
+    or awaiting, and the withdrawn are those withdrawn unacknowledged and the others."""
+    status = lambda part, s: (part, ("by_status", (s,)))  # noqa: E731
+    timing = lambda part, a: (part, ("by_acknowledgement", (a,)))  # noqa: E731
+    relations = []
+    for part in parts:
+        pending = (timing(part, "overdue"), timing(part, "awaiting"))
+        withdrawn = (timing(part, "withdrawn_unacknowledged"), (part, "withdrawn_acknowledged"))
+        relations.append((status(part, "submitted"), pending))
+        relations.append((status(part, "withdrawn"), withdrawn))
+    return relations
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    referrals=st.lists(
+        st.tuples(
+            st.sampled_from(["WCC", "RBKC"]),
+            st.sampled_from(REFERRAL_STATES),
+            st.sampled_from([date(2026, 1, 12), date(2026, 2, 9), date(2026, 3, 9)]),
+        ),
+        max_size=30,
+    )
+)
+def test_no_board_referral_table_lets_a_small_count_be_recovered(
+    app, client, board, senior, referrals
+):
+    with app.app_context():
+        db.session.execute(sa.delete(Referral))
+        for borough, state, on in referrals:
+            sent_referral(borough, state, on)
+        db.session.commit()
+
+    shown = {n: fetch(client, "referrals", board, **q) for n, q in BOROUGHS.items()}
+    truth = {n: fetch(client, "referrals", senior, **q) for n, q in BOROUGHS.items()}
+
+    same_total = [(("by_route", "total"), (name, "total")) for name in REFERRAL_TABLES]
+    system, seen = rebuild(
+        shown, truth, aggregates={"RBKC+WCC": ["WCC", "RBKC"]}, identities=same_total
+    )
+    withdrawn_acknowledged = {
+        (part, "withdrawn_acknowledged"): sum(
+            1
+            for borough, state, _ in referrals
+            if state in ("withdrawn/in_time", "withdrawn/late") and part in (borough, "RBKC+WCC")
+        )
+        for part in BOROUGHS
+    }
+    system = with_unpublished(system, referral_relations(BOROUGHS), withdrawn_acknowledged)
+    assert_safe(system, seen, unpublished=withdrawn_acknowledged)
+    assert table(truth["RBKC+WCC"], "by_status")["total"] == len(referrals)
+
+
+REFERRAL_TABLES = ("by_status", "by_acknowledgement")
+BOROUGHS = {name: {**q, **QUARTER} for name, q in SLICES.items()}
+
+
+def test_a_withheld_awaiting_count_is_not_what_submitted_leaves_of_overdue(app, client, board):
+    """Only a referral still submitted is overdue or awaiting: a reader who knows the
+    workflow gets a withheld `awaiting` back from `submitted - overdue` unless one of
+    them is withheld too."""
+    with app.app_context():
+        for day in range(5, 15):
+            sent_referral("WCC", "submitted/overdue", date(2026, 1, day))
+        for day in range(5, 10):
+            sent_referral("WCC", "acknowledged/in_time", date(2026, 2, day))
+        for _ in range(2):
+            sent_referral("WCC", "submitted/awaiting", date(2026, 3, 31))
+        db.session.commit()
+
+    body = fetch(client, "referrals", board, borough="WCC", **QUARTER)
+    status, timing = values(body, "by_status"), values(body, "by_acknowledgement")
+
+    assert timing["awaiting"] is None
+    assert status["submitted"] is None or timing["overdue"] is None
+
+
+# type -> outcome -> how many actions, agreed at one PVS meeting in the first quarter.
+PVS_ACTIONS = {
+    "engage": {"done_late": 9, "cancelled": 1},
+    "safeguard": {"done_on_time": 3, "cancelled": 1},
+    "enforce": {"open_overdue": 2, "cancelled": 4},
+    "communicate": {"open_not_due": 5},
+    "other": {"done_on_time": 9, "open_overdue": 3, "open_not_due": 6},
+}
+ACTION_OUTCOMES = {  # the action as stored for each outcome (10 April 2026 is today)
+    "done_on_time": {"status": "done", "due_on": date(2026, 3, 1),
+                     "completed_at": f.at(date(2026, 2, 20)), "completion_note": "Done"},
+    "done_late": {"status": "done", "due_on": date(2026, 2, 10),
+                  "completed_at": f.at(date(2026, 3, 1)), "completion_note": "Done"},
+    "open_overdue": {"status": "open", "due_on": date(2026, 3, 1)},
+    "open_not_due": {"status": "open", "due_on": date(2026, 5, 1)},
+    "cancelled": {"status": "cancelled", "due_on": date(2026, 3, 1),
+                  "completed_at": f.at(date(2026, 2, 20)), "cancel_reason": "Not needed"},
+}  # fmt: skip
+
+
+def test_a_share_over_withheld_counts_is_withheld_even_when_it_would_be_undefined(
+    app, client, board, make_user
+):
+    """Communicate actions: none judged yet. Shown as undefined rather than withheld, its
+    share would tell that the withheld `communicate / done late` is 0, and with that the
+    `done late` column gives back the withheld `engage` figures."""
+    chair = make_user("senior_officer", "MPS", boroughs=["WCC"])
+    with app.app_context():
+        incident = f.incident(created_by_id=chair.id, occurred_at=f.at(date(2026, 1, 30)))
+        meeting = f.meeting(incident_id=incident.id, chair_id=chair.id,
+                            held_at=f.at(date(2026, 2, 2)))  # fmt: skip
+        for kind, outcomes in PVS_ACTIONS.items():
+            for outcome, n in outcomes.items():
+                for _ in range(n):
+                    f.action(meeting_id=meeting.id, owner_id=chair.id, created_by_id=chair.id,
+                             type=kind, **ACTION_OUTCOMES[outcome])  # fmt: skip
+        db.session.commit()
+
+    body = fetch(client, "pvs", board, borough="WCC", **QUARTER)
+    grid = values(body, "actions_by_type_and_outcome")
+    shares = {row["key"]["type"]: row for row in table(body, "actions_done_on_time_share")["rows"]}
+
+    assert grid["communicate", "done_late"] is None
+    assert shares["communicate"] == {
+        "key": {"type": "communicate"},
+        "value": None,
+        "suppressed": True,
+    }
+    # A share with every count behind it published is undefined, and says so.
+    assert grid["other", "done_late"] == 0 or grid["other", "done_late"] is None

@@ -15,7 +15,7 @@ from config.reference import BOROUGH_CODES
 from sywc.extensions import db
 from sywc.stats.models import StatsRollup
 from sywc.stats.reports.base import histogram_median
-from sywc.stats.rollups import KEY_COLUMNS
+from sywc.stats.rollups import KEY_COLUMNS, TALLY_FORMAT
 from tests.conftest import audit_actions
 from tests.stats.conftest import NOW, QUARTER, fetch, values
 from tests.stats.test_visits_api import rated, seen
@@ -111,6 +111,24 @@ def test_each_scope_and_period_has_its_own_rollup(app, client, senior, late_red)
         ("visits", date(2026, 1, 1), date(2026, 3, 31), "WCC", ""),
         ("visits", date(2026, 1, 1), date(2026, 3, 31), "WCC", "church_street"),
     ]
+
+
+@ROLLUPS_ON
+def test_counts_stored_in_an_earlier_shape_are_counted_again(app, client, senior, late_red):
+    """A release that changes what a tally holds must not read one stored before it."""
+    fetch(client, "visits", senior, **QUARTER)
+    add_unseen_red(app, senior.id)
+    with app.app_context():
+        rollup = db.session.scalars(sa.select(StatsRollup)).one()
+        assert rollup.data["format"] == TALLY_FORMAT
+        rollup.data = {k: v for k, v in rollup.data.items() if k != "format"}
+        db.session.commit()
+
+    body = fetch(client, "visits", senior, **QUARTER)
+
+    assert missed(body) == 3
+    with app.app_context():
+        assert db.session.scalars(sa.select(StatsRollup.data)).one()["format"] == TALLY_FORMAT
 
 
 def test_with_rollups_off_every_request_counts_afresh(app, client, senior, late_red):

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from config.reference import AGENCY_CODES, REFERRAL_RECEIVING_AGENCIES
+from sywc.extensions import db
 from sywc.referrals.clock import ClockSettings
 from sywc.referrals.enums import ReferralStatus
 from sywc.referrals.models import Referral
@@ -22,7 +23,6 @@ from sywc.stats.reports.base import (
     grouped,
     in_scope,
     medians,
-    one_query_per_table,
     publish_counts,
     tallied,
     value_counts,
@@ -33,6 +33,7 @@ from sywc.stats.tables import (
     CountTable,
     Layout,
     Published,
+    Relation,
     cell,
     count_table,
     figure,
@@ -51,7 +52,23 @@ JUDGED = ACKNOWLEDGEMENT[:3]
 DECIDED = ("accepted", "declined", "closed")
 
 
+# Withdrawn once acknowledged: never published, but the reader knows it is what the
+# withdrawn leave beside those withdrawn unacknowledged.
+WITHDRAWN_ACKNOWLEDGED = cell("referrals", status="withdrawn", acknowledged="yes")
+
+
 def _layout(boroughs: Sequence[str]) -> Layout:
+    # The workflow is public, and ties the status to the acknowledgement: only a referral
+    # still `submitted` is overdue or awaiting, and only one withdrawn unacknowledged is
+    # that. Suppression must know what the reader can work out.
+    submitted, withdrawn = (cell("referrals", status=s) for s in ("submitted", "withdrawn"))
+    overdue, awaiting, unacknowledged = (
+        cell("referrals", acknowledgement=a) for a in ACKNOWLEDGEMENT[2:]
+    )
+    relations = [
+        Relation(submitted, (overdue, awaiting)),
+        Relation(withdrawn, (unacknowledged, WITHDRAWN_ACKNOWLEDGED)),
+    ]
     return Layout(
         [
             CountTable(
@@ -75,18 +92,22 @@ def _layout(boroughs: Sequence[str]) -> Layout:
                 ("acknowledgement",),
                 (ACKNOWLEDGEMENT,),
             ),
-        ]
+        ],
+        relations,
+        [WITHDRAWN_ACKNOWLEDGED],
     )
 
 
 def _acknowledgement(ctx: Context) -> Any:
-    acknowledged_on = ctx.day_of(Referral.acknowledged_at)
+    # Decided by the status first, so that the relations of `_layout` hold by construction.
+    submitted = Referral.status == ReferralStatus.SUBMITTED.value
+    unacknowledged = Referral.acknowledged_at.is_(None)
     return sa.case(
-        (acknowledged_on <= Referral.acknowledge_by, ACKNOWLEDGEMENT[0]),
-        (Referral.acknowledged_at.is_not(None), ACKNOWLEDGEMENT[1]),
-        (Referral.status == ReferralStatus.WITHDRAWN.value, ACKNOWLEDGEMENT[4]),
-        (Referral.acknowledge_by < day(ctx.today), ACKNOWLEDGEMENT[2]),
-        else_=ACKNOWLEDGEMENT[3],
+        (submitted & (Referral.acknowledge_by < day(ctx.today)), ACKNOWLEDGEMENT[2]),
+        (submitted, ACKNOWLEDGEMENT[3]),
+        (unacknowledged & (Referral.status == ReferralStatus.WITHDRAWN.value), ACKNOWLEDGEMENT[4]),
+        (ctx.day_of(Referral.acknowledged_at) <= Referral.acknowledge_by, ACKNOWLEDGEMENT[0]),
+        else_=ACKNOWLEDGEMENT[1],
     )
 
 
@@ -123,7 +144,7 @@ NOTES = [
 
 
 def _count(ctx: Context, in_period: list[Any]) -> BoroughCounts:
-    """Count referrals by route, status and acknowledgement, one GROUP BY per table."""
+    """Count referrals by route, and by status and acknowledgement together."""
     sender = sa.case((Referral.from_agency.in_(AGENCY_CODES), Referral.from_agency), else_=PARTNER)
     base = (
         sa.select(
@@ -140,7 +161,21 @@ def _count(ctx: Context, in_period: list[Any]) -> BoroughCounts:
     route = sa.select(base.c.borough, base.c.from_agency, base.c.to_agency, sa.func.count())
     route = route.group_by(base.c.borough, base.c.from_agency, base.c.to_agency)
     grouped(route, "referrals", ("from_agency", "to_agency"), counts)
-    return one_query_per_table(base, "referrals", ("status", "acknowledgement"), counts)
+    # Status and acknowledgement in one GROUP BY: their tables, and the one internal cell.
+    joint = sa.select(base.c.borough, base.c.status, base.c.acknowledgement, sa.func.count())
+    for borough, status, acknowledgement, n in db.session.execute(
+        joint.group_by(base.c.borough, base.c.status, base.c.acknowledgement)
+    ):
+        keys = [
+            cell("referrals", status=status),
+            cell("referrals", acknowledgement=acknowledgement),
+        ]
+        if status == ReferralStatus.WITHDRAWN.value and acknowledgement != ACKNOWLEDGEMENT[4]:
+            keys.append(WITHDRAWN_ACKNOWLEDGED)
+        into = counts.setdefault(borough, {})
+        for key in keys:
+            into[key] = into.get(key, 0) + int(n)
+    return counts
 
 
 def _figures(

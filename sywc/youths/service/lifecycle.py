@@ -15,9 +15,9 @@ from sywc.security import Principal
 from sywc.youths import policies
 from sywc.youths.enums import YouthStatus
 from sywc.youths.models import Youth, YouthStatusChange
-from sywc.youths.schedule import add_months, next_visit_due
+from sywc.youths.schedule import add_months
 from sywc.youths.service.checks import check_age
-from sywc.youths.service.tracking import reschedule, schedule_rules, touch
+from sywc.youths.service.tracking import mark_reopened, reschedule, schedule_rules, touch
 
 # Alerts that make no sense for someone no longer in the cohort.
 CLOSING_RESOLVES = ("missed_visit", "rag_review_due")
@@ -77,17 +77,8 @@ def reopen_youth(*, principal: Principal, youth_id: int, reason: str, now: datet
     check_age(youth.date_of_birth, on=today, occasion="on reopening")
     youth.status = YouthStatus.ACTIVE
     closed_on, youth.closed_on = youth.closed_on, None
-    # A visit that fell due while it was closed is due today, not missed weeks ago. One
-    # due by the day it was closed was due while it was open: it stays due from then.
-    rules = schedule_rules()
-    due = next_visit_due(
-        rating=youth.rag,
-        rated_on=youth.rag_assessed_on,
-        last_seen_on=youth.last_seen_on,
-        rules=rules,
-    )
-    if closed_on is None or due > closed_on:
-        youth.visits_due_from = today
+    # A visit that fell due while it was closed is due today, not missed weeks ago.
+    mark_reopened(youth, closed_on=closed_on, today=today)
     # Reopening is a fresh decision to hold this child's data: it earns a fresh review date.
     youth.review_by = add_months(today, current_app.config["COHORT_REVIEW_MONTHS"])
     _change_status(youth, action="reopen", reason=reason, principal=principal, now=now)

@@ -33,6 +33,19 @@ def reschedule(youth: Youth, *, rules: ScheduleRules) -> None:
     )
 
 
+def mark_reopened(youth: Youth, *, closed_on: date | None, today: date) -> None:
+    """Date a reopened record's visits from `today` when the one in hand fell due while it
+    was closed; one due by the day it was closed was due while it was open, and stays so."""
+    due = next_visit_due(
+        rating=youth.rag,
+        rated_on=youth.rag_assessed_on,
+        last_seen_on=youth.last_seen_on,
+        rules=schedule_rules(),
+    )
+    if closed_on is None or due > closed_on:
+        youth.visits_due_from = today
+
+
 def realign_schedules(*, session: Session, rules: ScheduleRules) -> list[int]:
     """Store every record's next visit due under the rules in force; return the ids changed.
 
