@@ -268,21 +268,36 @@ def test_workers_share_the_login_limit_through_redis(database_url):
 
 @pytest.mark.app_config({"LOGIN_RATE_LIMIT": "2 per minute"})
 def test_each_login_refused_by_the_rate_limit_is_audited(app, client, make_user):
-    officer = make_user("officer", "MPS")  # signing in takes one of the two attempts
-    responses = [_login(client, officer.username, "wrong-password-123") for _ in range(3)]
-    assert [r.status_code for r in responses] == [401, 429, 429]
+    officer = make_user("officer", "MPS")
+    responses = [_login(client, officer.username, "wrong-password-123") for _ in range(4)]
+    assert [r.status_code for r in responses] == [401, 401, 429, 429]
     refused = [e for e in audit_actions(app) if e.action.startswith("login_")]
     assert [e.action for e in refused] == [
+        "login_failed",
         "login_failed",
         "login_rate_limited",
         "login_rate_limited",
     ]
-    for event, response in zip(refused[1:], responses[1:], strict=True):
+    for event, response in zip(refused[2:], responses[2:], strict=True):
         assert event.request_id == response.headers["X-Request-ID"]
         assert event.client_address == "127.0.0.1"
         assert (event.actor_type, event.record_id) == ("anonymous", None)
         # The attempt is refused unread: neither the username nor the password is kept.
         assert event.details == {"limit": "2 per 1 minute"}
+
+
+@pytest.mark.app_config({"LOGIN_RATE_LIMIT": "2 per minute"})
+def test_only_failed_attempts_count_towards_the_rate_limit(app, client, make_user):
+    """Colleagues signing in from one office address are not refused; guesses are."""
+    staff = [make_user("officer", "MPS") for _ in range(4)]
+    signed_in = [_login(client, s.username, PASSWORD).status_code for s in staff]
+    guesses = [_login(client, staff[0].username, "wrong-password-123") for _ in range(3)]
+    after = _login(client, staff[1].username, PASSWORD)
+
+    assert signed_in == [200, 200, 200, 200]
+    assert [r.status_code for r in guesses] == [401, 401, 429]
+    assert after.status_code == 429
+    assert_problem(after, 429)
 
 
 def test_cors_allows_only_configured_origins(database_url):
