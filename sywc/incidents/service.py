@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from config.reference import ward_codes
 from sywc.audit import service as audit
-from sywc.errors import ValidationFailed
+from sywc.errors import PermissionDenied, ValidationFailed
 from sywc.extensions import db
 from sywc.http import Page, Versions, check_version, effective_changes, paginate
 from sywc.incidents.models import Incident, Involvement
@@ -35,7 +35,11 @@ def _check_occurred_at(occurred_at: datetime, *, now: datetime) -> None:
 def create_incident(*, principal: Principal, data: dict[str, Any], now: datetime) -> Incident:
     """Record an incident and the young people involved, each with the role given."""
     if data["borough"] not in principal.boroughs:
-        raise ValidationFailed.field("borough", "You do not work in this borough.")
+        # Authenticated but not allowed, as for a new cohort record or referral: a 403.
+        raise PermissionDenied(
+            "You do not work in this borough.",
+            errors={"borough": [f"Allowed: {', '.join(sorted(principal.boroughs))}."]},
+        )
     _check_ward(data["borough"], data["ward"])
     _check_occurred_at(data["occurred_at"], now=now)
     people = data["involvements"]

@@ -293,7 +293,6 @@ def _bad_inputs(victim, rbkc_youth):
         ({"occurred_at": "0001-01-01T00:00:00+14:00"}, "occurred_at"),  # before year 1 in UTC
         ({"ward": "golborne"}, "ward"),  # an RBKC ward
         ({"type": "fight"}, "type"),
-        ({"borough": "RBKC", "ward": "golborne"}, "borough"),  # not the officer's borough
         ({"involvements": [{"youth_id": victim, "role": "bystander"}]}, "involvements.0.role"),
         ({"involvements": [{"youth_id": victim}]}, "involvements.0.role"),
         (
@@ -325,6 +324,20 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(app, clien
         assert_problem(response, 422, field)
     assert count(app, Incident) == 0
     assert count(app, Involvement) == 0
+    assert count(app, AuditEvent) == events_before
+
+
+def test_recording_an_incident_in_a_borough_one_does_not_work_in_is_forbidden(app, client, officer):
+    # Authenticated but not allowed, as POST /youths and POST /referrals answer it.
+    events_before = count(app, AuditEvent)
+    response = client.post(
+        "/api/v1/incidents",
+        json=_body(borough="RBKC", ward="golborne"),
+        headers=officer.headers,
+    )
+    body = assert_problem(response, 403, "borough")
+    assert body["detail"] == "You do not work in this borough."
+    assert count(app, Incident) == 0
     assert count(app, AuditEvent) == events_before
 
 
