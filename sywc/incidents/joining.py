@@ -62,17 +62,26 @@ def _join_cohort(
     return youth.id
 
 
-def _check_linkable(principal: Principal, incident: Incident, youth_id: int) -> None:
+def _check_linkable(
+    principal: Principal, incident: Incident, youth_id: int, *, now: datetime
+) -> None:
     stmt = sa.select(Youth.id).where(Youth.id == youth_id, Youth.borough == incident.borough)
     if db.session.scalar(visible_youths(stmt, principal)) is None:
         raise ValidationFailed.field("youth_id", NOT_IN_BOROUGH)
     current = next((p for p in incident.involvements if p.youth_id == youth_id), None)
     if current is not None:
-        raise Conflict(
+        refused = Conflict(
             f"This young person is already linked to the incident as {current.role}; "
             "change the role with PATCH.",
             errors={"youth_id": [f"Already linked as {current.role}."]},
         )
+        # The answer tells the child's role in the incident, a read of their data: as
+        # for a likely duplicate, nothing asked for is kept and that read is committed.
+        incident_id = incident.id
+        db.session.rollback()
+        record_youths("youths_shown", [youth_id], via="incident", via_ids=[incident_id], now=now)
+        db.session.commit()
+        raise refused
 
 
 def add_involvement(
@@ -88,7 +97,7 @@ def add_involvement(
         youth_id = _join_cohort(principal, incident, data["new_youth"], reason, now)
     else:
         youth_id = data["youth_id"]
-        _check_linkable(principal, incident, youth_id)
+        _check_linkable(principal, incident, youth_id, now=now)
     incident.involvements.append(Involvement(youth_id=youth_id, role=role))
     incident.updated_at = now
     db.session.flush()

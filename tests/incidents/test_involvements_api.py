@@ -51,14 +51,29 @@ def test_link_a_cohort_member_with_a_role(app, client, officer):
     assert event.details["role"] == "witness"
 
 
-def test_linking_someone_twice_is_a_conflict(app, client, officer):
+def test_linking_someone_twice_is_a_conflict_and_the_role_it_tells_is_audited(
+    app, client, officer, auditor
+):
     youth = add_youth(app)
     incident = add_incident(app, created_by_id=officer.id, youths=[(youth, "victim")])
+    events = len(audit_actions(app))
     response = client.post(
         _url(incident), json={"youth_id": youth, "role": "suspect"}, headers=officer.headers
     )
-    assert_problem(response, 409, "youth_id")
+    body = assert_problem(response, 409, "youth_id")
+    assert "as victim" in body["detail"]
     assert count(app, Involvement) == 1
+    assert audit_actions(app, action="incident_involvement_added") == []
+    # The answer names the child's role: a read of their data, kept though nothing else is.
+    [event] = audit_actions(app)[events:]
+    assert (event.action, event.record_type, event.actor_id) == (
+        "youths_shown",
+        "youth",
+        officer.id,
+    )
+    assert event.record_ids == [str(youth)]
+    assert event.details == {"via": "incident", "via_ids": [incident]}
+    assert [e["action"] for e in youth_trail(client, auditor, youth)][:1] == ["youths_shown"]
 
 
 def test_cohort_member_keeps_their_cohort_reason(app, client, officer):
