@@ -11,6 +11,7 @@ from config.reference import BOROUGH_CODES, BOROUGHS
 from sywc.fields import NOT_BLANK, Moment, StrictBoolean, id_field
 from sywc.http import ChangesSchema, PageArgs
 from sywc.incidents.enums import ROLE_VALUES, TYPE_VALUES
+from sywc.incidents.service import SORTS
 from sywc.youths.enums import CohortReason
 from sywc.youths.schemas import YouthCreateSchema
 
@@ -102,6 +103,14 @@ class IncidentListArgs(PageArgs):
     type = ma.fields.String(validate=validate.OneOf(TYPE_VALUES))
     from_ = Moment(data_key="from", metadata={"description": "Occurred at or after"})
     to = Moment(metadata={"description": "Occurred at or before"})
+    sort = ma.fields.String(
+        load_default="-occurred_at",
+        validate=validate.OneOf(list(SORTS)),
+        metadata={
+            "description": "occurred_at or created_at (when recorded), oldest first; prefix "
+            "`-` for newest first. Ties break by id."
+        },
+    )
 
     @ma.validates_schema
     def _check(self, data: dict[str, Any], **_: object) -> None:

@@ -20,6 +20,14 @@ from sywc.pvs.models import PvsMeeting
 from sywc.security import Principal
 
 _TEXT_FIELDS = ("type", "location", "summary")
+# Each ordering ends on the id so that pages never overlap or skip; the default, newest
+# first, is the one the (borough, occurred_at) index serves.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "-occurred_at": (Incident.occurred_at.desc(), Incident.id.desc()),
+    "occurred_at": (Incident.occurred_at, Incident.id),
+    "-created_at": (Incident.created_at.desc(), Incident.id.desc()),
+    "created_at": (Incident.created_at, Incident.id),
+}
 
 
 def _check_ward(borough: str, ward: str) -> None:
@@ -79,7 +87,9 @@ def create_incident(*, principal: Principal, data: dict[str, Any], now: datetime
 def list_incidents(
     *, principal: Principal, filters: dict[str, Any], page: int, limit: int, now: datetime
 ) -> Page:
-    """List the incidents of the caller's boroughs, newest first; the page is audited."""
+    """List the incidents of the caller's boroughs, newest first unless sorted otherwise;
+    the page is audited."""
+    sort = filters.pop("sort", "-occurred_at")
     stmt = visible_incidents(sa.select(Incident), principal)
     for key in ("borough", "ward", "type"):
         if key in filters:
@@ -88,10 +98,15 @@ def list_incidents(
         stmt = stmt.where(Incident.occurred_at >= filters["from_"])
     if "to" in filters:
         stmt = stmt.where(Incident.occurred_at <= filters["to"])
-    stmt = stmt.order_by(Incident.occurred_at.desc(), Incident.id.desc())
-    result = paginate(db.session, stmt, page=page, limit=limit)
+    result = paginate(db.session, stmt.order_by(*SORTS[sort]), page=page, limit=limit)
     ids = [incident.id for incident in result.items]
-    audit.record("incidents_listed", record_type="incident", record_ids=ids, now=now)
+    audit.record(
+        "incidents_listed",
+        record_type="incident",
+        record_ids=ids,
+        now=now,
+        details={"sort": sort},
+    )
     youth_ids = [p.youth_id for incident in result.items for p in incident.involvements]
     record_youths("youths_shown", youth_ids, via="incident", via_ids=ids, now=now)
     db.session.commit()

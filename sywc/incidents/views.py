@@ -30,7 +30,7 @@ TimelinePage = page_schema(TimelineEntrySchema, "YouthTimelinePage")
 @blp.arguments(IncidentListArgs, location="query", as_kwargs=True)
 @blp.response(200, IncidentPage)
 def list_incidents(page: int, limit: int, **filters: Any) -> Any:
-    """List incidents, newest first (filters: borough, ward, type, from, to)."""
+    """List incidents, newest first (filters: borough, ward, type, from, to; `sort`)."""
     return paged(
         service.list_incidents(
             principal=current_principal(),

@@ -13,6 +13,8 @@ from sywc.fields import ID_RANGE, NOT_BLANK, Day, Moment, StrictBoolean, id_fiel
 from sywc.http import ChangesSchema, PageArgs
 from sywc.incidents.schemas import PersonInSchema, PersonSchema
 from sywc.pvs.enums import ACTION_TYPE_VALUES, ActionStatus
+from sywc.pvs.service.actions import SORTS as ACTION_SORTS
+from sywc.pvs.service.meetings import SORTS as MEETING_SORTS
 
 _TEXT = validate.Length(max=10_000)
 
@@ -100,6 +102,14 @@ class ActionListArgs(PageArgs):
     meeting_id = ma.fields.Integer(validate=ID_RANGE)
     agency = ma.fields.String(validate=validate.OneOf(AGENCY_CODES))
     borough = ma.fields.String(validate=validate.OneOf(BOROUGH_CODES))
+    sort = ma.fields.String(
+        load_default="due_on",
+        validate=validate.OneOf(list(ACTION_SORTS)),
+        metadata={
+            "description": "due_on (soonest first) or created_at (agreed, oldest first); "
+            "prefix `-` to reverse. Ties break by id."
+        },
+    )
 
 
 class AttendeeSchema(ma.Schema):
@@ -196,6 +206,13 @@ class MeetingListArgs(PageArgs):
     borough = ma.fields.String(validate=validate.OneOf(BOROUGH_CODES))
     from_ = Moment(data_key="from", metadata={"description": "Held at or after"})
     to = Moment(metadata={"description": "Held at or before"})
+    sort = ma.fields.String(
+        load_default="-held_at",
+        validate=validate.OneOf(list(MEETING_SORTS)),
+        metadata={
+            "description": "held_at, oldest first; prefix `-` for newest first. Ties break by id."
+        },
+    )
 
     @ma.validates_schema
     def _check(self, data: dict[str, Any], **_: object) -> None:

@@ -50,7 +50,7 @@ def create_meeting(body: dict[str, Any], incident_id: int) -> Any:
 @blp.arguments(MeetingListArgs, location="query", as_kwargs=True)
 @blp.response(200, MeetingPage)
 def list_meetings(page: int, limit: int, **filters: Any) -> Any:
-    """List PVS meetings, newest first (filters: incident_id, borough, from, to)."""
+    """List PVS meetings, newest first (filters: incident_id, borough, from, to; `sort`)."""
     return paged(
         meetings.list_meetings(
             principal=current_principal(),
@@ -108,7 +108,7 @@ def create_action(body: dict[str, Any], meeting_id: int) -> Any:
 @blp.arguments(ActionListArgs, location="query", as_kwargs=True)
 @blp.response(200, ActionPage)
 def list_actions(page: int, limit: int, **filters: Any) -> Any:
-    """List PVS actions, soonest due first (filters: owner=me, status, overdue, ...)."""
+    """List PVS actions, soonest due first (filters: owner=me, status, overdue, ...; `sort`)."""
     return paged(
         actions.list_actions(
             principal=current_principal(),

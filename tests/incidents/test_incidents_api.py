@@ -134,6 +134,45 @@ def test_list_filters_by_ward_type_period_and_borough(app, client, make_user):
     )
 
 
+def test_list_sorts_by_occurrence_or_recording_with_ties_broken_by_id(app, client, officer):
+    now = clock.utcnow()
+
+    def add(days_ago, recorded_hours_ago):
+        return add_incident(
+            app,
+            created_by_id=officer.id,
+            occurred_at=now - timedelta(days=days_ago),
+            created_at=now - timedelta(hours=recorded_hours_ago),
+        )
+
+    # The earliest incident was recorded last; two share both moments, so the id decides.
+    earliest, tied, tied_later = add(5, 1), add(3, 2), add(3, 2)
+
+    def listed(query):
+        response = client.get(f"/api/v1/incidents?{query}", headers=officer.headers)
+        assert response.status_code == 200, response.get_json()
+        return [item["id"] for item in response.get_json()["items"]]
+
+    assert listed("") == [tied_later, tied, earliest]
+    assert listed("sort=-occurred_at") == listed("")
+    assert listed("sort=occurred_at") == [earliest, tied, tied_later]
+    assert listed("sort=created_at") == [tied, tied_later, earliest]
+    assert listed("sort=-created_at") == [earliest, tied_later, tied]
+    assert listed("sort=created_at&limit=2&page=2") == [earliest]
+    assert audit_actions(app, action="incidents_listed")[-1].details == {"sort": "created_at"}
+    for unknown in ("type", "severity", "-"):
+        response = client.get(f"/api/v1/incidents?sort={unknown}", headers=officer.headers)
+        assert_problem(response, 422, "sort")
+    spec = client.get("/api/v1/openapi.json").get_json()
+    [sort] = [
+        p for p in spec["paths"]["/api/v1/incidents"]["get"]["parameters"] if p["name"] == "sort"
+    ]
+    assert sort["schema"]["default"] == "-occurred_at"
+    assert sorted(sort["schema"]["enum"]) == sorted(
+        ["occurred_at", "-occurred_at", "created_at", "-created_at"]
+    )
+
+
 def test_list_is_audited_with_the_ids_returned(app, client, officer):
     youth = add_youth(app)
     incident = add_incident(app, created_by_id=officer.id, youths=[(youth, "victim")])

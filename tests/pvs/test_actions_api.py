@@ -278,6 +278,46 @@ def test_officers_list_filters(app, client, officer, senior, make_user, meeting)
     assert event.record_ids == [str(ids["overdue"]), str(ids["due_today"])]
 
 
+def test_action_list_sorts_by_due_date_or_agreement_with_ties_broken_by_id(
+    app, client, officer, meeting
+):
+    now, today = clock.utcnow(), clock.today()
+
+    def add(due_in_days, agreed_hours_ago):
+        return add_action(
+            app,
+            meeting_id=meeting,
+            owner_id=officer.id,
+            due_on=today + timedelta(days=due_in_days),
+            created_at=now - timedelta(hours=agreed_hours_ago),
+        )
+
+    # The one due last was agreed first; two share both dates, so the id decides.
+    due_last, tied, tied_later = add(9, 3), add(2, 1), add(2, 1)
+
+    def listed(query):
+        response = client.get(f"/api/v1/pvs-actions?{query}", headers=officer.headers)
+        assert response.status_code == 200, response.get_json()
+        return [item["id"] for item in response.get_json()["items"]]
+
+    assert listed("") == [tied, tied_later, due_last]
+    assert listed("sort=due_on") == listed("")
+    assert listed("sort=-due_on") == [due_last, tied_later, tied]
+    assert listed("sort=created_at") == [due_last, tied, tied_later]
+    assert listed("owner=me&sort=-created_at") == [tied_later, tied, due_last]
+    event = audit_actions(app, action="pvs_actions_listed")[-1]
+    assert (event.details["sort"], event.details["filters"]) == ("-created_at", {"owner": "me"})
+    response = client.get("/api/v1/pvs-actions?sort=owner", headers=officer.headers)
+    assert_problem(response, 422, "sort")
+    spec = client.get("/api/v1/openapi.json").get_json()
+    parameters = spec["paths"]["/api/v1/pvs-actions"]["get"]["parameters"]
+    [sort] = [p for p in parameters if p["name"] == "sort"]
+    assert sort["schema"]["default"] == "due_on"
+    assert sorted(sort["schema"]["enum"]) == sorted(
+        ["due_on", "-due_on", "created_at", "-created_at"]
+    )
+
+
 def test_action_list_runs_a_constant_number_of_statements(
     app, client, officer, meeting, count_statements
 ):

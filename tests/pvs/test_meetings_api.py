@@ -349,6 +349,38 @@ def test_a_meeting_cannot_move_past_the_due_date_of_an_action_it_agreed(
     assert same_day.status_code == 200, same_day.get_json()
 
 
+def test_meeting_list_sorts_by_when_held_with_ties_broken_by_id(
+    app, client, officer, senior, incident
+):
+    held = clock.utcnow() - timedelta(hours=6)
+    earlier = add_meeting(
+        app, incident_id=incident, chair_id=senior.id, held_at=held - timedelta(hours=1)
+    )
+    tied, tied_later = (
+        add_meeting(app, incident_id=incident, chair_id=senior.id, held_at=held) for _ in "ab"
+    )
+
+    def listed(query):
+        response = client.get(f"/api/v1/pvs-meetings?{query}", headers=officer.headers)
+        assert response.status_code == 200, response.get_json()
+        return [item["id"] for item in response.get_json()["items"]]
+
+    assert listed("") == [tied_later, tied, earlier]
+    assert listed("sort=-held_at") == listed("")
+    assert listed("sort=held_at") == [earlier, tied, tied_later]
+    assert listed("sort=held_at&limit=1&page=3") == [tied_later]
+    assert audit_actions(app, action="pvs_meetings_listed")[-1].details == {"sort": "held_at"}
+    response = client.get("/api/v1/pvs-meetings?sort=chair_id", headers=officer.headers)
+    assert_problem(response, 422, "sort")
+    spec = client.get("/api/v1/openapi.json").get_json()
+    parameters = spec["paths"]["/api/v1/pvs-meetings"]["get"]["parameters"]
+    [sort] = [p for p in parameters if p["name"] == "sort"]
+    assert (sort["schema"]["default"], sorted(sort["schema"]["enum"])) == (
+        "-held_at",
+        ["-held_at", "held_at"],
+    )
+
+
 def test_meeting_list_filters_and_constant_statements(
     app, client, officer, senior, incident, count_statements
 ):

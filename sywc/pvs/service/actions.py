@@ -26,6 +26,14 @@ from sywc.pvs.service.checks import build_action, load_users
 from sywc.security import Principal
 
 OVERDUE_ALERT = "pvs_action_overdue"
+# Each ordering ends on the id so that pages never overlap or skip; the default, soonest
+# due first, is the one the (owner_id, status, due_on) and (status, due_on) indexes serve.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "due_on": (PvsAction.due_on, PvsAction.id),
+    "-due_on": (PvsAction.due_on.desc(), PvsAction.id.desc()),
+    "created_at": (PvsAction.created_at, PvsAction.id),
+    "-created_at": (PvsAction.created_at.desc(), PvsAction.id.desc()),
+}
 
 
 def create_action(
@@ -74,7 +82,9 @@ def overdue_condition(today: date) -> sa.ColumnElement[bool]:
 def list_actions(
     *, principal: Principal, filters: dict[str, Any], page: int, limit: int, now: datetime
 ) -> Page:
-    """List the actions of the caller's boroughs, soonest due first; the page is audited."""
+    """List the actions of the caller's boroughs, soonest due first unless sorted
+    otherwise; the page is audited."""
+    sort = filters.pop("sort", "due_on")
     stmt = visible_actions(sa.select(PvsAction), principal)
     if "owner" in filters:
         owner = principal.id if filters["owner"] == "me" else int(filters["owner"])
@@ -85,14 +95,13 @@ def list_actions(
     if "overdue" in filters:
         overdue = overdue_condition(clock.business_date(now))
         stmt = stmt.where(overdue if filters["overdue"] else sa.not_(overdue))
-    stmt = stmt.order_by(PvsAction.due_on, PvsAction.id)
-    result = paginate(db.session, stmt, page=page, limit=limit)
+    result = paginate(db.session, stmt.order_by(*SORTS[sort]), page=page, limit=limit)
     audit.record(
         "pvs_actions_listed",
         record_type="pvs_action",
         record_ids=[a.id for a in result.items],
         now=now,
-        details={"filters": {k: str(v) for k, v in filters.items()}},
+        details={"filters": {k: str(v) for k, v in filters.items()}, "sort": sort},
     )
     db.session.commit()
     return result

@@ -28,6 +28,12 @@ from sywc.pvs.service.checks import (
 from sywc.security import Principal
 
 _TEXT_FIELDS = ("decisions", "safeguarding_concerns", "follow_up_on")
+# Each ordering ends on the id so that pages never overlap or skip; the default, newest
+# first, is the one the (borough, held_at) index serves.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "-held_at": (PvsMeeting.held_at.desc(), PvsMeeting.id.desc()),
+    "held_at": (PvsMeeting.held_at, PvsMeeting.id),
+}
 
 
 def _individual(youth_id: int, role: str) -> PvsIndividual:
@@ -127,7 +133,9 @@ def _record_created(meeting: PvsMeeting, *, now: datetime) -> None:
 def list_meetings(
     *, principal: Principal, filters: dict[str, Any], page: int, limit: int, now: datetime
 ) -> Page:
-    """List the meetings of the caller's boroughs, newest first; the page is audited."""
+    """List the meetings of the caller's boroughs, newest first unless sorted otherwise;
+    the page is audited."""
+    sort = filters.pop("sort", "-held_at")
     stmt = visible_meetings(sa.select(PvsMeeting), principal)
     for key in ("incident_id", "borough"):
         if key in filters:
@@ -136,10 +144,15 @@ def list_meetings(
         stmt = stmt.where(PvsMeeting.held_at >= filters["from_"])
     if "to" in filters:
         stmt = stmt.where(PvsMeeting.held_at <= filters["to"])
-    stmt = stmt.order_by(PvsMeeting.held_at.desc(), PvsMeeting.id.desc())
-    result = paginate(db.session, stmt, page=page, limit=limit)
+    result = paginate(db.session, stmt.order_by(*SORTS[sort]), page=page, limit=limit)
     ids = [m.id for m in result.items]
-    audit.record("pvs_meetings_listed", record_type="pvs_meeting", record_ids=ids, now=now)
+    audit.record(
+        "pvs_meetings_listed",
+        record_type="pvs_meeting",
+        record_ids=ids,
+        now=now,
+        details={"sort": sort},
+    )
     youth_ids = [p.youth_id for m in result.items for p in m.individuals]
     record_youths("youths_shown", youth_ids, via="pvs_meeting", via_ids=ids, now=now)
     db.session.commit()
