@@ -40,7 +40,7 @@ class Youth(TimestampMixin, VersionMixin, db.Model):
     entered_on: Mapped[date]
     closed_on: Mapped[date | None]
     # No visit is due before it: the day the record was reopened, when the visit in hand
-    # fell due after it was closed (one overdue before the closure stays overdue).
+    # was not yet missed the day it was closed (one missed before the closure stays so).
     visits_due_from: Mapped[date | None]
     review_by: Mapped[date]
     rag: Mapped[str] = mapped_column(sa.String(8))

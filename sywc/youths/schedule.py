@@ -3,8 +3,9 @@
 Next visit due = the later of (the last visit where the young person was seen, the date
 the current rating was given) + the cadence of the current rating. A visit is missed when
 today is past the due date plus the grace period. A closed record has no schedule. A
-visit that fell due while it was closed is due the day it is reopened (`visits_due_from`),
-not missed weeks before it; one already due when it was closed stays due from that date.
+visit not yet missed on the day it was closed is due the day it is reopened
+(`visits_due_from`), not missed weeks before it; one already missed when it was closed
+stays missed from its own date.
 """
 
 from __future__ import annotations

@@ -132,7 +132,7 @@ class YouthSummarySchema(ma.Schema):
         allow_none=True,
         metadata={
             "description": "No visit is due before this day: the day the record was reopened, "
-            "when its visit fell due while it was closed"
+            "when its visit was not yet missed on the day it was closed"
         },
     )
     updated_at = ma.fields.AwareDateTime()

@@ -25,6 +25,8 @@ FIRST_DAY = date(2025, 1, 1)
 TODAY = NOW.date()
 SPAN = (TODAY - FIRST_DAY).days
 RAGS = ("red", "amber", "green")
+# A visit due on a reopening day: its anchor, its outcome, whether due by the closing day.
+Moved = tuple[date, str, bool]
 BOTH = ("WCC", "RBKC")
 
 
@@ -44,9 +46,18 @@ class Child:
     # Earlier closures: (the day closed, the day reopened).
     reopened: list[tuple[date, date]] = field(default_factory=list)
 
-    def closures(self) -> list[tuple[date, date | None]]:
+    def closures(self, grace: int) -> list[tuple[date, date | None]]:
+        """Closed from and reopened on, a closure begun within the grace after the previous
+        reopening taken as one with it."""
         current = [(self.closed_on, None)] if self.closed_on else []
-        return [*self.reopened, *current]
+        merged: list[tuple[date, date | None]] = []
+        for closed, reopened in [*self.reopened, *current]:
+            last = merged[-1][1] if merged else None
+            if last is not None and closed <= last + timedelta(days=grace):
+                merged[-1] = (merged[-1][0], reopened)
+            else:
+                merged.append((closed, reopened))
+        return merged
 
 
 def _close_and_reopen(rng: random.Random, record_id: int, by: int) -> list[tuple[date, date]]:
@@ -76,7 +87,7 @@ def _open_day(rng: random.Random, child: Child) -> date:
     return on
 
 
-def _history(rng: random.Random, by: int) -> list[Child]:
+def _history(rng: random.Random, by: int, cadence: dict[str, int], grace: int) -> list[Child]:
     """Insert young people with random ratings (some on one day) and visits of any outcome."""
     children = []
     for n in range(36):
@@ -120,13 +131,19 @@ def _history(rng: random.Random, by: int) -> list[Child]:
                 # Rated or seen the day before closing: their next visit falls due while
                 # closed.
                 before, draw = closed_on - timedelta(days=1), rng.random()
-                if draw < 0.35:
+                if draw < 0.3:
                     rating = rng.choice(RAGS)
                     rate(record.id, rating, before, by)
                     child.ratings.append((before, _last_id(), rating))
-                elif draw < 0.7:
+                elif draw < 0.6:
                     f.visit(youth_id=record.id, author_id=by, visited_at=f.at(before, 12))
                     child.seen.add(before)
+                elif draw < 0.9:
+                    # Due on the closing day or within the grace before: not yet missed.
+                    rating = rng.choice(RAGS)
+                    on = closed_on - timedelta(days=cadence[rating] + rng.randrange(grace + 1))
+                    rate(record.id, rating, on, by)
+                    child.ratings.append((on, _last_id(), rating))
         else:
             child.ratings.append((first, 0, rag))
         for _ in range(rng.randrange(12)):
@@ -144,12 +161,11 @@ def _last_id() -> int:
     return db.session.scalar(sa.select(sa.func.max(RagAssessment.id)))
 
 
-def _reference(
-    children: list[Child], ctx: Context, moved: list[tuple[date, str]] | None = None
-) -> Counter:
+def _reference(children: list[Child], ctx: Context, moved: list[Moved] | None = None) -> Counter:
     """Work out the due visits of the period in Python, straight from the definition.
 
-    Each visit of the period due on a reopening day adds (its anchor, outcome) to `moved`.
+    Each visit of the period due on a reopening day adds (its anchor, outcome, whether it
+    was due by the day the record closed) to `moved`.
     """
     cadence, grace = ctx.config["VISIT_CADENCE_DAYS"], ctx.config["VISIT_GRACE_DAYS"]
     rows: Counter = Counter()
@@ -165,11 +181,17 @@ def _reference(
                 continue
             due = on + timedelta(days=cadence[in_force])
             later = days[i + 1 :]
-            closure = [(c, r) for c, r in child.closures() if c < due and (r is None or due <= r)]
+            closure = [
+                (c, r)
+                for c, r in child.closures(grace)
+                # Due while closed, or outstanding on the day it closed but not yet missed.
+                if (c < due or not later or later[0] > c)
+                and c <= due + timedelta(days=grace)
+                and (r is None or due <= r)
+            ]
             if closure:
-                # Fell due while closed: not counted, or due on reopening if nothing before
-                # then answered it.
-                (reopened_on,) = [r for _, r in closure]
+                # Not counted, or due on reopening if nothing before then answered it.
+                [(closed_on, reopened_on)] = closure
                 if reopened_on is None or (later and later[0] < reopened_on):
                     continue
                 due = reopened_on
@@ -183,7 +205,7 @@ def _reference(
                 outcome = "missed"
             counted = ctx.period.start <= due <= ctx.period.end and outcome in OUTCOMES
             if counted and moved is not None and due != on + timedelta(days=cadence[in_force]):
-                moved.append((on, outcome))
+                moved.append((on, outcome, on + timedelta(days=cadence[in_force]) <= closed_on))
             if counted:
                 overdue = ((seen_later[0] if seen_later else ctx.today) - due).days
                 rows[child.borough, in_force, outcome, overdue] += 1
@@ -221,17 +243,17 @@ def test_windowed_due_visits_match_the_whole_history_and_the_definition(
         Scope(("WCC",), "church_street", False, {"WCC": ("WCC",)}),
     ]
     with app.app_context():
-        children = _history(rng, senior.id)
+        children = _history(rng, senior.id, cadence, grace)
         db.session.commit()
         judged = cut = 0
-        moved: list[tuple[date, str]] = []
-        moved_from_before: list[tuple[date, str]] = []
+        moved: list[Moved] = []
+        moved_from_before: list[Moved] = []
         for start, end in _periods(rng):
             for scope in scopes:
                 ctx = Context(scope, Period(start, end, start, end, False), TODAY, config)
                 windowed = _rows(ctx, whole_history=False)
                 assert windowed == _rows(ctx, whole_history=True), (start, end, scope.node)
-                these: list[tuple[date, str]] = []
+                these: list[Moved] = []
                 assert windowed == _reference(children, ctx, these), (start, end, scope.node)
                 judged += sum(windowed.values())
                 window = history_window(ctx)
@@ -240,11 +262,13 @@ def test_windowed_due_visits_match_the_whole_history_and_the_definition(
                 moved_from_before += [m for m in these if m[0] < window.since]
 
     # The comparison is about something: visits were judged, history was left out, and
-    # visits due on reopening were judged both ways, some from anchors before the window.
+    # visits due on reopening were judged both ways, some from anchors before the window
+    # and some due by the day the record closed (not yet missed then).
     assert judged > 50
     assert cut > 20
-    assert {outcome for _, outcome in moved} == set(OUTCOMES)
+    assert {outcome for _, outcome, _ in moved} == set(OUTCOMES)
     assert moved_from_before
+    assert any(due_by_closing for _, _, due_by_closing in moved)
 
 
 def test_the_window_runs_from_the_longest_cadence_before_to_the_shortest_before_the_end():

@@ -50,13 +50,15 @@ def post(client, account, path: str, reason: str = "Reviewed by the panel.") -> 
     return response.get_json()
 
 
-def closed_for_eight_weeks(client, moment, people, *, rag: str = "red", seen_back=False) -> dict:
-    """Rated on 5 January, closed on 8 January, reopened on 2 March at 10:00."""
+def closed_for_eight_weeks(
+    client, moment, people, *, rag: str = "red", seen_back=False, closed=date(2026, 1, 8)
+) -> dict:
+    """Rated on 5 January, closed on 8 January (or `closed`), reopened on 2 March at 10:00."""
     officer, senior = people
     move(client, moment, people, at(date(2026, 1, 5), 9))
     created = create_youth(client, officer, rag=rag, confirm_duplicate=True)
     path = f"/api/v1/youths/{created['id']}"
-    move(client, moment, people, at(date(2026, 1, 8), 10))
+    move(client, moment, people, at(closed, 10))
     post(client, senior, f"{path}/close")
     move(client, moment, people, at(date(2026, 3, 2), 10))
     reopened = post(client, senior, f"{path}/reopen", "New concerns raised by the school.")
@@ -170,3 +172,95 @@ def test_closing_and_reopening_the_same_day_does_not_clear_a_visit_missed_while_
         scan(now=at(date(2026, 1, 27), 6))
     # The alert closing resolved is raised again, as escalated as it was.
     assert missed_visit_alerts(app, created["id"]) == [(date(2026, 1, 12), 2)] * 2
+
+
+# Red on 5 January is due on the 12th: closed on that day with no grace, or on the 13th
+# within a grace of 3 days (missed only from the 16th), the visit was not yet missed.
+NOT_YET_MISSED = [
+    pytest.param(date(2026, 1, 12), id="closed-on-the-due-day"),
+    pytest.param(
+        date(2026, 1, 13),
+        marks=pytest.mark.app_config({"VISIT_GRACE_DAYS": 3}),
+        id="closed-within-the-grace",
+    ),
+]
+
+
+@pytest.mark.parametrize("closed", NOT_YET_MISSED)
+def test_a_visit_not_yet_missed_when_closed_is_due_on_reopening(
+    app, client, moment, people, closed
+):
+    officer, senior = people
+    created = create_youth(client, officer, rag="red", confirm_duplicate=True)
+    path = f"/api/v1/youths/{created['id']}"
+    move(client, moment, people, at(closed, 10))
+    with app.app_context():
+        scan(now=at(closed, 9))
+    assert missed_visit_alerts(app, created["id"]) == []  # nothing missed while open
+    assert post(client, senior, f"{path}/close")["status"] == "closed"
+    move(client, moment, people, at(date(2026, 3, 2), 10))
+    record = post(client, senior, f"{path}/reopen", "New concerns raised by the school.")
+
+    # It could only have been missed while the record was closed: due the day it came
+    # back, not seven weeks overdue.
+    assert (record["next_visit_due"], record["visits_due_from"]) == ("2026-03-02", "2026-03-02")
+    assert (record["overdue"], record["days_overdue"]) == (False, 0)
+    with app.app_context():
+        assert db.session.get(Youth, created["id"]).visits_due_from == date(2026, 3, 2)
+        assert realign_schedules(session=db.session, rules=schedule_rules()) == []
+        scan(now=at(date(2026, 3, 2), 23))
+    assert missed_visit_alerts(app, created["id"]) == []
+
+
+@pytest.mark.app_config({"VISIT_GRACE_DAYS": 3})
+def test_a_visit_missed_by_the_day_it_was_closed_stays_missed(app, client, moment, people):
+    # Due 12 January, missed from the 16th once the 3 days' grace are over.
+    record = closed_for_eight_weeks(client, moment, people, closed=date(2026, 1, 16))
+
+    assert (record["next_visit_due"], record["visits_due_from"]) == ("2026-01-12", None)
+    assert (record["overdue"], record["days_overdue"]) == (True, 49)
+
+
+def test_a_visit_due_on_a_reopening_and_closed_again_that_day_is_due_on_the_next(
+    app, client, moment, people
+):
+    _, senior = people
+    record = closed_for_eight_weeks(client, moment, people)
+    path = f"/api/v1/youths/{record['id']}"
+    # Due on 2 March, the day it came back, and closed again an hour later.
+    move(client, moment, people, at(date(2026, 3, 2), 11))
+    post(client, senior, f"{path}/close")
+    move(client, moment, people, at(date(2026, 4, 1), 10))
+    again = post(client, senior, f"{path}/reopen", "New concerns raised by the school.")
+
+    assert (again["next_visit_due"], again["visits_due_from"]) == ("2026-04-01", "2026-04-01")
+    assert again["overdue"] is False
+    with app.app_context():
+        assert realign_schedules(session=db.session, rules=schedule_rules()) == []
+    # The board counts it due on 1 April, missed by 9 days on the 10th, and nothing in
+    # the first quarter, when it was closed or not yet missed.
+    move(client, moment, people, at(date(2026, 4, 10), 12))
+    first = fetch(client, "visits", senior, **QUARTER)
+    assert table(first, "due_visits_by_rag_and_outcome")["total"] == 0
+    second = fetch(client, "visits", senior, **{"from": "2026-04-01", "to": "2026-06-30"})
+    assert values(second, "due_visits_by_rag_and_outcome")["red", "missed"] == 1
+    assert values(second, "median_days_overdue_by_rag")["red"] == 9
+
+
+@pytest.mark.parametrize("closed", NOT_YET_MISSED)
+def test_the_visits_report_does_not_count_missed_a_visit_not_yet_missed_when_closed(
+    client, moment, people, closed
+):
+    _, senior = people
+    closed_for_eight_weeks(client, moment, people, closed=closed)
+    closed_for_eight_weeks(client, moment, people, closed=closed, seen_back=True)
+    move(client, moment, people, at(date(2026, 4, 10), 12))
+
+    body = fetch(client, "visits", senior, **QUARTER)
+
+    # Neither counts the visit due on 12 January as missed: both are due on 2 March (one
+    # missed, one seen that day and due again on 9 March, missed), as if closed earlier.
+    grid = values(body, "due_visits_by_rag_and_outcome")
+    assert (grid["red", "on_time"], grid["red", "missed"]) == (1, 2)
+    assert table(body, "due_visits_by_rag_and_outcome")["total"] == 3
+    assert values(body, "median_days_overdue_by_rag")["red"] == 35.5

@@ -3,9 +3,11 @@
 The definition is one SQL statement over each young person's ratings and seen-visits, so
 the board's figures are computed by the database however many children there are.
 
-A visit that would fall due while the record is closed is not counted. If the record is
-reopened, that visit falls due on the day it came back (as the stored due date and the
-alerts have it), unless it had been answered before, while the record was open.
+A visit that would fall due while the record is closed, or was due and still outstanding
+but not yet missed (within the grace) on the day it was closed, is not counted. If the
+record is reopened, that visit falls due on the day it came back (as the stored due date
+and the alerts have it), unless something answered it before then. A visit already missed
+on the day the record was closed stays missed, at its own date.
 """
 
 from __future__ import annotations
@@ -192,9 +194,13 @@ def _chain(days: Any) -> Any:
     ).subquery("chain")
 
 
-def _closures(ctx: Context, in_scope_ids: Any) -> Any:
+def _closures(ctx: Context, in_scope_ids: Any, rules: ScheduleRules) -> Any:
     """Each time a record was closed: the day it closed and the day it was reopened,
     null while it is still closed (closes and reopens alternate, the service sees to it).
+
+    A closure that began within the grace after the previous reopening is one with it:
+    the visit due on that reopening was not yet missed when the record closed again, so
+    it is due on the later reopening (as `mark_reopened` dates it).
     """
     change = YouthStatusChange
     by_youth = {"partition_by": change.youth_id, "order_by": (change.changed_at, change.id)}
@@ -216,7 +222,40 @@ def _closures(ctx: Context, in_scope_ids: Any) -> Any:
     still_closed = sa.select(Youth.id, Youth.closed_on, sa.cast(sa.null(), sa.Date)).where(
         *in_scope(ctx, Youth.borough, Youth.ward), Youth.closed_on.is_not(None)
     )
-    return sa.union_all(reopened, still_closed).subquery("closures")
+    spans = sa.union_all(reopened, still_closed).subquery("spans")
+    # Only the last span can be open (null), so it sorts last among spans of its day.
+    ordered = {
+        "partition_by": spans.c.youth_id,
+        "order_by": (spans.c.on, spans.c.next_on.is_(None), spans.c.next_on),
+    }
+    previous = sa.func.lag(spans.c.next_on).over(**ordered)
+    starts = sa.case(
+        (sa.or_(previous.is_(None), spans.c.on > add_days(previous, rules.grace_days)), 1),
+        else_=0,
+    )
+    numbered = sa.select(
+        spans.c.youth_id, spans.c.on, spans.c.next_on, starts.label("starts")
+    ).subquery("numbered")
+    grouped = sa.select(
+        numbered.c.youth_id,
+        numbered.c.on,
+        numbered.c.next_on,
+        sa.func.sum(numbered.c.starts)
+        .over(
+            partition_by=numbered.c.youth_id,
+            order_by=(numbered.c.on, numbered.c.next_on.is_(None), numbered.c.next_on),
+            rows=(None, 0),
+        )
+        .label("closure"),
+    ).subquery("grouped")
+    g = grouped.c
+    # Still closed (null) if its last span is.
+    reopened_on = sa.case((sa.func.count(g.next_on) == sa.func.count(), sa.func.max(g.next_on)))
+    return (
+        sa.select(g.youth_id, sa.func.min(g.on).label("on"), reopened_on.label("next_on"))
+        .group_by(g.youth_id, g.closure)
+        .subquery("closures")
+    )
 
 
 def due_visits(ctx: Context, *, whole_history: bool = False) -> Any:
@@ -228,11 +267,12 @@ def due_visits(ctx: Context, *, whole_history: bool = False) -> Any:
     in_scope_ids = sa.select(Youth.id).where(*in_scope(ctx, Youth.borough, Youth.ward))
     window = None if whole_history else history_window(ctx)
     chain = _chain(_days(ctx, in_scope_ids, window))
-    closures = _closures(ctx, in_scope_ids)
     rules = ScheduleRules.from_config(ctx.config)
+    closures = _closures(ctx, in_scope_ids, rules)
     # The rule the stored due dates and the alerts follow, over each anchor in history.
     anchored = due_after(chain.c.on, chain.c.rating, rules)
-    # A closure holds the days after the one it closed, to the day it reopened.
+    # A closure holds the visits due after the day it closed, to the day it reopened, and
+    # the one still outstanding but not yet missed (due plus grace) on the day it closed.
     closed = closures.c
     scheduled = (
         sa.select(
@@ -245,7 +285,12 @@ def due_visits(ctx: Context, *, whole_history: bool = False) -> Any:
             closures,
             sa.and_(
                 closed.youth_id == chain.c.youth_id,
-                closed.on < anchored,
+                closed.on <= add_days(anchored, rules.grace_days),
+                sa.or_(
+                    closed.on < anchored,
+                    chain.c.next_on.is_(None),
+                    chain.c.next_on > closed.on,
+                ),
                 sa.or_(closed.next_on.is_(None), anchored <= closed.next_on),
             ),
         )
@@ -253,7 +298,7 @@ def due_visits(ctx: Context, *, whole_history: bool = False) -> Any:
         .subquery("scheduled")
     )
     c = scheduled.c
-    # Fell due while closed: due on reopening if nothing answered it before then.
+    # Held by a closure: due on reopening if nothing answered it before then.
     moved = sa.and_(
         c.reopened_on.is_not(None), sa.or_(c.next_on.is_(None), c.next_on >= c.reopened_on)
     )

@@ -47,8 +47,10 @@ DEFINITION = (
     "missed when neither happens by the due date plus grace and that day has passed. "
     "Visits due in the period are those whose due date falls in it and has been judged "
     "(due date plus grace before today). A visit that would fall due while the record "
-    "was closed does not count; if the record was reopened, it is due on the day it was "
-    "reopened instead, unless it had been answered before the record was closed."
+    "was closed, or was due but not yet missed (still within the grace) on the day it "
+    "was closed, does not count; if the record was reopened, it is due on the day it was "
+    "reopened instead, unless it had been answered before then. A visit already missed "
+    "on the day the record was closed stays missed from its own due date."
 )
 OVERDUE_NOTE = (
     "Days overdue run from the due date to the first seen-visit after it, or to today "

@@ -77,7 +77,7 @@ def reopen_youth(*, principal: Principal, youth_id: int, reason: str, now: datet
     check_age(youth.date_of_birth, on=today, occasion="on reopening")
     youth.status = YouthStatus.ACTIVE
     closed_on, youth.closed_on = youth.closed_on, None
-    # A visit that fell due while it was closed is due today, not missed weeks ago.
+    # A visit not yet missed when it was closed is due today, not missed weeks ago.
     mark_reopened(youth, closed_on=closed_on, today=today)
     # Reopening is a fresh decision to hold this child's data: it earns a fresh review date.
     youth.review_by = add_months(today, current_app.config["COHORT_REVIEW_MONTHS"])

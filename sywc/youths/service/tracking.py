@@ -34,15 +34,23 @@ def reschedule(youth: Youth, *, rules: ScheduleRules) -> None:
 
 
 def mark_reopened(youth: Youth, *, closed_on: date | None, today: date) -> None:
-    """Date a reopened record's visits from `today` when the one in hand fell due while it
-    was closed; one due by the day it was closed was due while it was open, and stays so."""
+    """Date a reopened record's visits from `today` unless the one in hand was already
+    missed on the day it was closed.
+
+    A visit not yet missed then (due later, or due within the grace) could not be made
+    while the record was closed, so it is due the day it came back. One missed while the
+    record was open stays missed, at its own date and escalation. The visit in hand is the
+    one the record was due at when closed, so an earlier reopening's date counts too.
+    """
+    rules = schedule_rules()
     due = next_visit_due(
         rating=youth.rag,
         rated_on=youth.rag_assessed_on,
         last_seen_on=youth.last_seen_on,
-        rules=schedule_rules(),
+        rules=rules,
+        visits_due_from=youth.visits_due_from,
     )
-    if closed_on is None or due > closed_on:
+    if closed_on is None or not is_missed(due, today=closed_on, rules=rules):
         youth.visits_due_from = today
 
 
