@@ -160,6 +160,69 @@ def test_0013_moves_a_visit_due_while_closed_to_the_reopening_day(
         assert "visits_due_from" not in columns
 
 
+def test_0014_moves_a_visit_not_yet_missed_when_closed_to_the_reopening_day(empty_database):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "VISIT_GRACE_DAYS": 3}, env="test")
+    with app.app_context():
+        upgrade(revision="0013")
+        _insert(
+            {"id": 1, "username": "senior", "name": "Senior", "role": "senior_officer",
+             "agency": "MPS", "password_hash": "x", "active": True, "failed_logins": 0,
+             "created_at": "2026-01-01 10:00:00", "updated_at": "2026-01-01 10:00:00",
+             "version": 1},
+            table="users",
+        )  # fmt: skip
+        base = {
+            "borough": "WCC", "first_name": "Jo", "last_name": "Smith", "name_key": "smith jo",
+            "date_of_birth": "2010-01-01", "gender": "male", "ward": "church_street",
+            "address": "1 Road", "lead_agency": "MPS", "cohort_reason": "at_risk",
+            "status": "active", "entered_on": "2026-01-05", "review_by": "2026-07-01",
+            "rag": "red", "rag_assessed_on": "2026-01-05", "next_visit_due": "2026-01-12",
+            "created_at": "2026-01-05 10:00:00", "updated_at": "2026-01-05 10:00:00",
+            "last_activity_at": "2026-01-05 10:00:00", "version": 1,
+        }  # fmt: skip
+        rows = {
+            # Due 12 January, closed that day and reopened on 1 June: not yet missed.
+            1: ({}, ["2026-01-12 10:00:00", "2026-06-01 10:00:00"]),
+            # Closed on the 15th, the last day of the 3 days' grace: not yet missed.
+            2: ({}, ["2026-01-15 10:00:00", "2026-06-01 10:00:00"]),
+            # Closed on the 16th, missed by then: it stays missed.
+            3: ({}, ["2026-01-16 10:00:00", "2026-06-01 10:00:00"]),
+            # Due after the closing day: 0013 gave it its reopening day already.
+            4: ({"visits_due_from": "2026-06-01", "next_visit_due": "2026-06-01"},
+                ["2026-01-08 10:00:00", "2026-06-01 10:00:00"]),
+            # Closed again since: no schedule.
+            5: ({"status": "closed", "next_visit_due": None, "closed_on": "2026-06-03"},
+                ["2026-01-12 10:00:00", "2026-06-01 10:00:00", "2026-06-03 10:00:00"]),
+            # Never closed.
+            6: ({}, []),
+        }  # fmt: skip
+        for youth_id, (overrides, changes) in rows.items():
+            _insert({**base, **overrides, "id": youth_id})
+            for n, changed_at in enumerate(changes):
+                change = {
+                    "youth_id": youth_id, "action": ("close", "reopen")[n % 2],
+                    "reason": "Reviewed", "changed_by_id": 1, "changed_at": changed_at,
+                }  # fmt: skip
+                _insert(change, table="youth_status_changes")
+        db.session.commit()
+        upgrade(revision="0014")
+        query = "SELECT id, visits_due_from, next_visit_due FROM youths ORDER BY id"
+        found = [
+            (n, *(None if d is None else str(d) for d in days))
+            for n, *days in db.session.execute(sa.text(query))
+        ]
+        assert found == [
+            (1, "2026-06-01", "2026-06-01"),
+            (2, "2026-06-01", "2026-06-01"),
+            (3, None, "2026-01-12"),
+            (4, "2026-06-01", "2026-06-01"),
+            (5, None, None),
+            (6, None, "2026-01-12"),
+        ]
+        db.session.rollback()
+        downgrade(revision="0013")
+
+
 def _insert(row: dict, table: str = "youths") -> None:
     columns = ", ".join(row)
     values = ", ".join(f":{name}" for name in row)
