@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -83,6 +83,9 @@ class Page:
     total_capped: bool
     # Whether a row follows this page: known exactly, even when `total` is capped.
     more: bool
+    # Query arguments the neighbouring pages' links carry besides the caller's own: a
+    # bound the first page fixed, so that rows added since do not shift the pages.
+    pinned: dict[str, str] = field(default_factory=dict)
 
     @property
     def next_page(self) -> int | None:
@@ -109,6 +112,7 @@ class Page:
         for rel, number in (("next", self.next_page), ("prev", self.prev_page)):
             if number is not None:
                 args = request.args.to_dict(flat=False)
+                args.update({name: [value] for name, value in self.pinned.items()})
                 args["page"] = [str(number)]
                 links.append(f'<{request.base_url}?{urlencode(args, doseq=True)}>; rel="{rel}"')
         return {"Link": ", ".join(links)} if links else {}

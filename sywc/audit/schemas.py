@@ -106,6 +106,15 @@ class AuditFilterArgs(PageArgs):
     action = ma.fields.String(validate=validate.Length(max=64))
     from_ = Moment(data_key="from")
     to = Moment()
+    until_id = ma.fields.Integer(
+        validate=ID_RANGE,
+        metadata={
+            "description": "Events up to this one only. Without it, the newest event now; "
+            "the page answers the bound it used (`until_id`), and its `Link` next and prev "
+            "carry it, so following them shows no event twice however many were added "
+            "since (each look at the trail adds one)"
+        },
+    )
 
     @ma.validates_schema
     def _check(self, data: dict, **_: object) -> None:

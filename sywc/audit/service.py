@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from sywc import clock
+from sywc.audit import policies
 from sywc.audit.models import AuditEvent, AuditEventRecord
 from sywc.database import in_statement_transactions
 from sywc.driver import DriverStatement
@@ -352,9 +353,25 @@ def install_session_hooks(session_class: type[Session]) -> None:
         event.listen(session_class, "after_rollback", _discard)
 
 
-def list_events(*, filters: dict[str, Any], page: int, limit: int) -> Page:
-    """List audit events for an auditor, newest first; the look is itself audited."""
-    stmt = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
+def list_events(
+    *, principal: Principal, filters: dict[str, Any], page: int, limit: int
+) -> tuple[Page, int]:
+    """List the audit events `principal` sees (`policies.visible`), newest first, up to
+    the event `until_id` or, without one, the newest now; return the page and that bound.
+
+    Each look is itself audited, so every list adds an event at the head: the bound, which
+    the page's links carry, keeps the pages after the first from moving on by one each.
+    """
+    session = db.session()
+    until_id = filters.pop("until_id", None)
+    if until_id is None:
+        until_id = session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
+    partners = policies.partners_in(session, principal.boroughs)
+    stmt = (
+        sa.select(AuditEvent)
+        .where(AuditEvent.id <= until_id, policies.visible(principal.boroughs, partners))
+        .order_by(AuditEvent.id.desc())
+    )
     for key in ("actor_id", "actor_type", "action", "record_type"):
         if key in filters:
             stmt = stmt.where(getattr(AuditEvent, key) == filters[key])
@@ -373,7 +390,32 @@ def list_events(*, filters: dict[str, Any], page: int, limit: int) -> Page:
         stmt = stmt.where(AuditEvent.occurred_at >= filters["from_"])
     if "to" in filters:
         stmt = stmt.where(AuditEvent.occurred_at <= filters["to"])
-    result = paginate(db.session(), stmt, page=page, limit=limit)
-    record("audit_listed", details={"filters": {k: str(v) for k, v in filters.items()}})
-    db.session.commit()
-    return result
+    result = paginate(session, stmt, page=page, limit=limit)
+    result.items = _their_records_only(session, result.items, principal.boroughs, partners)
+    result.pinned = {"until_id": str(until_id)}
+    shown = {**filters, "until_id": until_id}
+    record("audit_listed", details={"filters": {k: str(v) for k, v in shown.items()}})
+    session.commit()
+    return result, until_id
+
+
+_EVENT_FIELDS = [column.key for column in _EVENTS.columns]
+
+
+def _their_records_only(
+    session: Session, events: list[AuditEvent], boroughs: frozenset[str], partners: list[int]
+) -> list[Any]:
+    """The events, each list page naming only the records of `boroughs` among its own.
+
+    A page naming another borough's records too is shown as a copy (the event itself
+    is never changed: the session would write it back at commit)."""
+    shown_ids = policies.shown_record_ids(session, events, boroughs, partners)
+    return [
+        event
+        if event.id not in shown_ids or shown_ids[event.id] == event.record_ids
+        else {
+            **{key: getattr(event, key) for key in _EVENT_FIELDS},
+            "record_ids": shown_ids[event.id],
+        }
+        for event in events
+    ]

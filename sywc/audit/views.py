@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from flask import current_app
 
 from sywc.audit import service, verification
@@ -11,9 +12,19 @@ from sywc.audit.schemas import AuditEventSchema, AuditFilterArgs, VerifySchema
 from sywc.http import page_schema, paged
 from sywc.openapi import SywcBlueprint
 from sywc.permissions import Permission
+from sywc.security import current_principal
 
 blp = SywcBlueprint("audit", __name__, url_prefix="/api/v1/audit-events", description="Audit trail")
-AuditPage = page_schema(AuditEventSchema, "AuditEventPage")
+AuditPage = type(
+    "AuditEventPage",
+    (page_schema(AuditEventSchema, "AuditEventPage"),),
+    {
+        "until_id": ma.fields.Integer(
+            required=True,
+            metadata={"description": "The newest event this page and its neighbours show"},
+        )
+    },
+)
 
 
 @blp.route("", methods=["GET"])
@@ -21,8 +32,17 @@ AuditPage = page_schema(AuditEventSchema, "AuditEventPage")
 @blp.arguments(AuditFilterArgs, location="query", as_kwargs=True)
 @blp.response(200, AuditPage)
 def list_events(page: int, limit: int, **filters: Any) -> Any:
-    """List audit events, newest first (filters: actor, record, action, from, to)."""
-    return paged(service.list_events(filters=filters, page=page, limit=limit))
+    """List audit events, newest first (filters: actor, record, action, from, to).
+
+    An auditor sees the events about the records and accounts of the boroughs they work
+    in, and those about none (the scheduler's bookkeeping). Pages stop at `until_id`,
+    which the first page fixes and its links carry.
+    """
+    result, until_id = service.list_events(
+        principal=current_principal(), filters=filters, page=page, limit=limit
+    )
+    body, status, headers = paged(result)
+    return {**body, "until_id": until_id}, status, headers
 
 
 @blp.route("/verify", methods=["GET"])

@@ -472,3 +472,91 @@ def test_the_auditor_is_not_shown_a_young_persons_role_in_an_incident(
         headers=auditor.headers,
     )
     assert created.get_json()["items"][0]["details"]["role"] == "officer"
+
+
+def _trail(client, auditor, query=""):
+    response = client.get(f"/api/v1/audit-events?limit=200{query}", headers=auditor.headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["items"]
+
+
+def test_an_auditor_sees_only_the_trail_of_their_boroughs(client, make_user):
+    rbkc_officer = make_user("officer", "MPS", boroughs=["RBKC"])
+    youth = create_youth(client, rbkc_officer, borough="RBKC", ward="golborne")
+    assert client.get(f"/api/v1/youths/{youth['id']}", headers=rbkc_officer.headers).status_code
+    wcc_auditor = make_user("auditor", boroughs=["WCC"])
+    rbkc_auditor = make_user("auditor", boroughs=["RBKC"])
+    about_the_youth = f"&record_type=youth&record_id={youth['id']}"
+
+    assert _trail(client, wcc_auditor, about_the_youth) == []
+    assert {e["action"] for e in _trail(client, rbkc_auditor, about_the_youth)} == {
+        "youth_created",
+        "youth_viewed",
+    }
+    # The officer's own sign-in is about an account working in RBKC alone.
+    signed_in = f"&action=login&actor_id={rbkc_officer.id}"
+    assert _trail(client, wcc_auditor, signed_in) == []
+    assert len(_trail(client, rbkc_auditor, signed_in)) == 1
+
+
+def test_an_officer_of_two_boroughs_is_audited_by_the_borough_of_each_record(client, make_user):
+    both = make_user("officer", "MPS", boroughs=["WCC", "RBKC"])
+    theirs = create_youth(client, both, borough="RBKC", ward="golborne")
+    ours = create_youth(client, both, borough="WCC", last_name="Otherwood")
+    assert client.get("/api/v1/youths", headers=both.headers).status_code == 200
+    wcc_auditor = make_user("auditor", boroughs=["WCC"])
+
+    shown = _trail(client, wcc_auditor, f"&actor_id={both.id}")
+    # Their sign-in, the WCC record, and the list page, naming only its WCC record.
+    assert [(e["action"], e["record_id"], e["record_ids"]) for e in shown] == [
+        ("youths_listed", None, [str(ours["id"])]),
+        ("youth_created", str(ours["id"]), None),
+        ("login", str(both.id), None),
+    ]
+    assert theirs["id"] != ours["id"]
+
+
+def test_every_auditor_sees_the_events_about_no_borough(client, make_user):
+    client.post("/api/v1/auth/login", json={"username": "nobody-here", "password": "x" * 12})
+    for auditor in (
+        make_user("auditor", boroughs=["WCC"]),
+        make_user("auditor", boroughs=["RBKC"]),
+    ):
+        refused = _trail(client, auditor, "&action=login_failed")
+        assert [(e["actor_type"], e["details"]) for e in refused] == [
+            ("anonymous", {"reason": "unknown_user"})
+        ]
+
+
+def _next_link(response):
+    nexts = [
+        part.split(";")[0].strip("<> ").removeprefix("http://localhost")
+        for part in response.headers.get("Link", "").split(", ")
+        if 'rel="next"' in part
+    ]
+    return nexts[0] if nexts else None
+
+
+def test_following_the_next_links_shows_no_event_twice(client, make_user):
+    auditor = make_user("auditor")
+    for _ in range(5):
+        make_user("officer")
+    response = client.get("/api/v1/audit-events?limit=5", headers=auditor.headers)
+    until_id = response.get_json()["until_id"]
+    assert response.get_json()["items"][0]["id"] == until_id
+    seen = [event["id"] for event in response.get_json()["items"]]
+    while url := _next_link(response):
+        assert f"until_id={until_id}" in url
+        response = client.get(url, headers=auditor.headers)  # each look adds an event
+        assert response.status_code == 200
+        assert response.get_json()["until_id"] == until_id
+        seen += [event["id"] for event in response.get_json()["items"]]
+    # Every event up to the first page's bound, once each, newest first.
+    assert seen == list(range(until_id, 0, -1))
+
+
+def test_the_document_describes_the_bound_of_the_audit_pages(client):
+    operation = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/audit-events"]
+    parameters = {p["name"]: p for p in operation["get"]["parameters"]}
+    assert "Link" in parameters["until_id"]["description"]
+    assert "Link" in operation["get"]["responses"]["200"]["headers"]
