@@ -237,7 +237,11 @@ def walk(
     chunk held the newest event.
     """
     target = session or db.session()
+    # What earlier walks found good is read before any event: each was recorded after the
+    # events it vouches for were committed, so the chunks read after it hold them all,
+    # while a walk finishing during this one may vouch for events these reads missed.
     found_good = _found_good(target)
+    walked_through = _walked_through(target)
     after, prev = 0, GENESIS_HASH
     if start is not None and start.through_id and start.through_hash:
         after, prev = start.through_id, start.through_hash
@@ -291,7 +295,7 @@ def walk(
         stray = _stray_link(target, after=expected_id - 1)
         if stray is not None:
             return broken(stray, "a record link names no event")
-        if max(found_good, default=0) >= expected_id or _walked_through(target) >= expected_id:
+        if max(found_good, default=0) >= expected_id or walked_through >= expected_id:
             return broken(expected_id, "the trail ends before an event an earlier walk found good")
     return Walk(True, checked, scope, after + 1, *good, complete, began_at=began)
 

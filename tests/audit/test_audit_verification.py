@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from sywc import clock
+from sywc import clock, create_app
+from sywc.alerts.models import JobRun
 from sywc.audit import service as audit
 from sywc.audit import verification
 from sywc.audit.models import AuditEvent
+from sywc.audit.scheduled import verify_audit_job
 from sywc.extensions import db
 from sywc.scheduler import AUDIT_VERIFY, run_job
 from tests.audit import append_probes, tamper_trail, verify_trail
@@ -302,3 +305,55 @@ def test_a_whole_walk_commits_between_chunks_and_a_request_walk_does_not(app):
     )
     assert bounded.ok
     assert bounded_commits == 1
+
+
+@pytest.mark.postgres_only
+def test_a_scheduled_walk_finishing_during_a_requests_walk_is_not_a_break(
+    app, client, database_url, auditor
+):
+    """Events appended, and vouched for by a whole walk's job run, after the request
+    read the job runs are events its own walk has yet to read, not a lost tail."""
+    other = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, env="test")
+
+    def scheduler_meanwhile() -> None:
+        with other.app_context():
+            for i in range(3):
+                audit.record("appended_meanwhile", details={"i": i}, actor=audit.SYSTEM)
+                db.session.commit()
+            now = clock.utcnow()
+            counts = verify_audit_job(now=now)
+            db.session.add(
+                JobRun(
+                    job="audit_verify",
+                    started_at=now,
+                    finished_at=now,
+                    outcome="succeeded",
+                    counts=counts,
+                )
+            )
+            db.session.commit()
+            db.session.remove()
+
+    fired = threading.Event()
+
+    def when_the_job_runs_are_read(conn, cursor, statement, params, context, executemany):
+        if "FROM job_runs" in statement and "counts" in statement and not fired.is_set():
+            fired.set()
+            worker = threading.Thread(target=scheduler_meanwhile)
+            worker.start()
+            worker.join(timeout=30)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", when_the_job_runs_are_read)
+    try:
+        answer = verify_trail(client, auditor)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", when_the_job_runs_are_read)
+        with other.app_context():
+            for each in db.engines.values():
+                each.dispose()
+    assert fired.is_set()
+    assert answer["ok"] is True, (answer["reason"], answer["first_broken_id"])
+    assert answer["through_id"] == _newest(app).id - 1  # the events appended meanwhile too
+    assert [e.details["ok"] for e in audit_actions(app, action="audit_verified")] == [True, True]
