@@ -22,6 +22,10 @@ from sywc.security import Principal
 from sywc.users import policies
 
 REFUSED = "The client credentials are not valid."
+# RFC 6749 section 5.2 and RFC 9110 section 15.5.2: a 401 names the scheme to answer it
+# with, and the token endpoint takes HTTP Basic from every client. Sent on every refusal,
+# so a refusal still looks the same whichever way the credentials came.
+CHALLENGE = {"WWW-Authenticate": 'Basic realm="sywc"'}
 # Changes that narrow what a token allows end the tokens already issued: their claims
 # carry the scopes and boroughs of the moment they were issued.
 _TOKEN_ENDING = ("scopes", "boroughs", "active")
@@ -288,4 +292,4 @@ def _refuse(client: PartnerClient | None, reason: str, *, now: datetime) -> Part
         details={"reason": reason},
     )
     db.session.commit()
-    raise Unauthorized(REFUSED)
+    raise Unauthorized(REFUSED, headers=CHALLENGE)

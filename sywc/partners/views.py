@@ -87,11 +87,14 @@ def issue_token(body: dict[str, Any]) -> Any:
         ) or unstorable_text({"client_id": client_id, "client_secret": client_secret})
         if client_id and client_secret and errors:
             raise ValidationFailed("The HTTP Basic credentials are malformed.", errors=errors)
-    if not client_id or not client_secret:
-        raise ValidationFailed(
-            "Send client_id and client_secret.",
-            errors={"client_id": ["Required (in the body or with HTTP Basic)."]},
-        )
+    # Name each credential that is missing, and only those: the one sent is not at fault.
+    missing = {
+        name: ["Required (in the body or with HTTP Basic)."]
+        for name, value in (("client_id", client_id), ("client_secret", client_secret))
+        if not value
+    }
+    if missing:
+        raise ValidationFailed("Send client_id and client_secret.", errors=missing)
     token = service.issue_partner_token(
         client_id=client_id, client_secret=client_secret, now=clock.utcnow()
     )

@@ -77,15 +77,32 @@ def test_every_refusal_is_the_same_401(app, client, make_partner, admin):
         body = assert_problem(response, 401)
         body.pop("request_id", None)
         bodies.append(body)
+        assert response.headers["WWW-Authenticate"] == 'Basic realm="sywc"'
     assert bodies[0] == bodies[1] == bodies[2]
     reasons = [e.details["reason"] for e in audit_actions(app, action="partner_token_refused")]
     assert reasons == ["unknown_client", "wrong_secret", "disabled"]
+
+
+def test_a_refusal_of_http_basic_credentials_challenges_for_them(app, client, make_partner):
+    partner = make_partner()
+    basic = base64.b64encode(f"{partner.client_id}:not-the-secret".encode()).decode()
+    response = client.post(
+        TOKEN_URL,
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}"},
+    )
+    body = assert_problem(response, 401)
+    assert body["detail"] == partner_service.REFUSED
+    assert response.headers["WWW-Authenticate"] == 'Basic realm="sywc"'
+    [event] = audit_actions(app, action="partner_token_refused")
+    assert event.details == {"reason": "wrong_secret"}
 
 
 MALFORMED = [
     ({"grant_type": "password", "client_id": "a", "client_secret": "b"}, "grant_type"),
     ({"client_id": "a", "client_secret": "b"}, "grant_type"),
     ({"grant_type": "client_credentials"}, "client_id"),
+    ({"grant_type": "client_credentials"}, "client_secret"),
     ({"grant_type": "client_credentials", "client_id": "a", "scope": "x"}, "scope"),
 ]
 
@@ -95,6 +112,25 @@ def test_malformed_token_requests(client):
         response = client.post(TOKEN_URL, json=body)
         assert field in (response.get_json().get("errors") or {}), body
         assert_problem(response, 422, field)
+
+
+def test_a_missing_secret_is_named_and_not_the_id_that_was_sent(app, client, make_partner):
+    partner = make_partner()
+    basic = base64.b64encode(f"{partner.client_id}:".encode()).decode()
+    requests = [
+        client.post(
+            TOKEN_URL, json={"grant_type": "client_credentials", "client_id": partner.client_id}
+        ),
+        client.post(
+            TOKEN_URL,
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": f"Basic {basic}"},
+        ),
+    ]
+    for response in requests:
+        body = assert_problem(response, 422, "client_secret")
+        assert list(body["errors"]) == ["client_secret"]
+    assert audit_actions(app, action="partner_token_refused") == []
 
 
 def test_a_form_field_given_twice_is_422_naming_it(client, make_partner):
