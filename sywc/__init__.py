@@ -24,7 +24,7 @@ from sywc.engine import MIGRATIONS_DIR, configure_engines
 from sywc.extensions import api, cors, db, jwt, limit_decorated_views_only, limiter, migrate
 from sywc.fields import IdConverter
 from sywc.http import add_security_headers, check_query_string, check_request_body
-from sywc.openapi import check_undeclared_body
+from sywc.openapi import SECURITY_SCHEMES, check_undeclared_body
 from sywc.referrals.clock import check_clock_settings
 from sywc.routes import BLUEPRINTS
 
@@ -57,12 +57,8 @@ def create_app(config: dict[str, Any] | None = None, *, env: str | None = None) 
         expose_headers=["ETag", "Link", "X-Request-ID", "Retry-After"],
     )
     api.init_app(app)
-    api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-    )
-    api.spec.components.security_scheme(
-        "cookieAuth", {"type": "apiKey", "in": "cookie", "name": "access_token_cookie"}
-    )
+    for name, scheme in SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
 

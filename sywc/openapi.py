@@ -26,13 +26,59 @@ from sywc.http import (
     PageSchema,
     declared_locations,
 )
-from sywc.permissions import Permission, roles_with
+from sywc.permissions import Permission, Token, roles_with, tokens_taken
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 UPDATED = (
     "The record with its ETag. A body whose every value equals the stored one changes "
     "nothing: the record keeps its version, so the ETag is the one sent in If-Match."
 )
+
+
+# The security schemes of a browser's cookie of each token, and of the CSRF header sent
+# with it (flask-jwt-extended's double submit: the value of the token's readable cookie).
+SECURITY_COOKIES = {
+    Token.ACCESS: ("cookieAuth", "csrfHeader"),
+    Token.REFRESH: ("refreshCookieAuth", "refreshCsrfHeader"),
+}
+SECURITY_SCHEMES: dict[str, dict[str, str]] = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "`Authorization: Bearer <token>`: the access token, except where an "
+        "operation says it takes the refresh token.",
+    },
+    "cookieAuth": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "access_token_cookie",
+        "description": "Browser mode (`use_cookies` at login): the HttpOnly access token "
+        "cookie, which the browser sends by itself.",
+    },
+    "csrfHeader": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-CSRF-TOKEN",
+        "description": "Browser mode, with `access_token_cookie` on POST, PUT, PATCH and "
+        "DELETE: the value of the readable `csrf_access_token` cookie. Without it, or with "
+        "another value, the answer is 401.",
+    },
+    "refreshCookieAuth": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "refresh_token_cookie",
+        "description": "Browser mode: the HttpOnly refresh token cookie, which the browser "
+        "sends by itself to `/api/v1/auth/` only.",
+    },
+    "refreshCsrfHeader": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-CSRF-TOKEN",
+        "description": "Browser mode, with `refresh_token_cookie`: the value of the readable "
+        "`csrf_refresh_token` cookie. Without it, or with another value, the answer is 401.",
+    },
+}
 
 
 class ExistingRecordSchema(ma.Schema):
@@ -171,23 +217,50 @@ class SywcBlueprint(Blueprint):
 
     ARGUMENTS_PARSER = StrictParser()
 
-    def permission(self, permission: Permission) -> Callable:
-        """Declare the permission a route needs; enforced before the view runs."""
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_security_doc)
+
+    def permission(
+        self, permission: Permission, *, tokens: tuple[Token, ...] | None = None
+    ) -> Callable:
+        """Declare the permission a route needs; enforced before the view runs.
+
+        `tokens` names the tokens the route takes when not the usual (the access token,
+        or the refresh token alone for `SESSION_REFRESH`), in the order they are tried.
+        """
+        taken = tokens or tokens_taken(permission)
 
         def decorator(func: Callable) -> Callable:
             func._sywc_permission = permission  # type: ignore[attr-defined]
+            func._sywc_tokens = taken  # type: ignore[attr-defined]
             allowed = roles_with(permission)
-            doc = {
-                "security": [{"bearerAuth": []}, {"cookieAuth": []}],
-                "x-permission": str(permission),
-                "x-roles": allowed,
-            }
+            doc = {"x-permission": str(permission), "x-roles": allowed}
             func = self.doc(**doc)(func)
+            # Read per method by `_prepare_security_doc`: the CSRF header depends on it.
+            func._apidoc["sywc_tokens"] = [str(token) for token in taken]  # type: ignore[attr-defined]
             func = self.alt_response(401, response="UNAUTHORIZED")(func)
             func = self.alt_response(403, response="FORBIDDEN")(func)
             return func
 
         return decorator
+
+    @staticmethod
+    def _prepare_security_doc(
+        doc: dict[str, Any], doc_info: dict[str, Any], *, app: Any, method: str, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Document how an operation is signed in: a bearer token, or the browser's cookie
+        with, on a method that changes state, the CSRF header paired with that cookie."""
+        tokens = doc_info.get("sywc_tokens")
+        if tokens is None:
+            return doc
+        csrf = method.upper() in app.config["JWT_CSRF_METHODS"]
+        security: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+        for token in tokens:
+            cookie, header = SECURITY_COOKIES[Token(token)]
+            security.append({cookie: [], header: []} if csrf else {cookie: []})
+        doc["security"] = security
+        return doc
 
     def conditional_update(self, body: type[ma.Schema], result: type[ma.Schema]) -> Callable:
         """Declare a change guarded by If-Match: its body, the record with its new ETag,

@@ -46,6 +46,18 @@ class Permission(StrEnum):
     STATS_UNSUPPRESSED = "stats:unsuppressed"
 
 
+class Token(StrEnum):
+    """The tokens a request may sign in with: an access token, or a session's refresh token."""
+
+    ACCESS = "access"
+    REFRESH = "refresh"
+
+
+def tokens_taken(permission: Permission) -> tuple[Token, ...]:
+    """The tokens a route declaring `permission` takes unless it names others."""
+    return (Token.REFRESH,) if permission is Permission.SESSION_REFRESH else (Token.ACCESS,)
+
+
 _SESSION = {Permission.SESSION, Permission.SESSION_REFRESH, Permission.REFERENCE_READ}
 _CASEWORK = {
     Permission.COHORT_READ,

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 
 from flask import current_app, g, request
 from flask_jwt_extended import current_user, verify_jwt_in_request
+from flask_jwt_extended.exceptions import JWTExtendedException, NoAuthorizationError
+from jwt import PyJWTError
 
 from sywc.database import SAFE_METHODS, statement_transactions
 from sywc.errors import PermissionDenied, Unauthorized
 from sywc.extensions import db
-from sywc.permissions import Permission, Role, has_permission
+from sywc.permissions import Permission, Role, Token, has_permission, tokens_taken
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,31 @@ def declared_permission(endpoint: str) -> Permission | str | None:
     return getattr(view, "_sywc_permission", None)
 
 
+def declared_tokens(endpoint: str, permission: Permission) -> tuple[Token, ...]:
+    """Return the tokens the view behind `endpoint` takes, in the order they are tried."""
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "_sywc_tokens", None) or tokens_taken(permission)
+
+
+def verify_token(tokens: tuple[Token, ...]) -> None:
+    """Verify the request's token against each kind the route takes, the first good one wins.
+
+    A route taking more than one (logout) refuses with the reason of the last kind that
+    was presented: a browser whose access cookie expired and whose refresh cookie carries
+    the wrong CSRF value is told of the CSRF value, not of the expiry it worked around.
+    """
+    refused: Exception | None = None
+    for token in tokens:
+        try:
+            verify_jwt_in_request(refresh=token is Token.REFRESH)
+            return
+        except NoAuthorizationError as error:
+            refused = refused or error  # none of this kind presented
+        except (JWTExtendedException, PyJWTError) as error:
+            refused = error
+    raise refused or Unauthorized()
+
+
 def authorize_request() -> None:
     """Check the caller against the permission the matched route declares."""
     endpoint = request.endpoint
@@ -80,7 +107,7 @@ def authorize_request() -> None:
         return
     if request.method in SAFE_METHODS:
         statement_transactions(db.session())
-    verify_jwt_in_request(refresh=permission is Permission.SESSION_REFRESH)
+    verify_token(declared_tokens(endpoint, Permission(permission)))
     principal = current_principal()
     g.principal = principal
     if not principal.can(Permission(permission)):

@@ -69,12 +69,56 @@ def test_every_operation_conforms(app, tokens, method, path):
 def test_document_is_complete(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    assert {"bearerAuth", "cookieAuth"} <= set(spec["components"]["securitySchemes"])
+    assert {
+        "bearerAuth",
+        "cookieAuth",
+        "csrfHeader",
+        "refreshCookieAuth",
+        "refreshCsrfHeader",
+    } <= set(spec["components"]["securitySchemes"])
     problem = spec["components"]["responses"]["UNAUTHORIZED"]["content"]
     assert list(problem) == ["application/problem+json"]
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
     assert b"swagger" in docs.data.lower()
+
+
+def test_the_document_names_the_cookies_and_csrf_header_each_operation_takes(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schemes = spec["components"]["securitySchemes"]
+    assert (schemes["cookieAuth"]["in"], schemes["cookieAuth"]["name"]) == (
+        "cookie",
+        "access_token_cookie",
+    )
+    assert (schemes["refreshCookieAuth"]["in"], schemes["refreshCookieAuth"]["name"]) == (
+        "cookie",
+        "refresh_token_cookie",
+    )
+    for name, cookie in (
+        ("csrfHeader", "csrf_access_token"),
+        ("refreshCsrfHeader", "csrf_refresh_token"),
+    ):
+        assert (schemes[name]["in"], schemes[name]["name"]) == ("header", "X-CSRF-TOKEN")
+        assert cookie in schemes[name]["description"]
+    auth = spec["paths"]
+    assert auth["/api/v1/auth/refresh"]["post"]["security"] == [
+        {"bearerAuth": []},
+        {"refreshCookieAuth": [], "refreshCsrfHeader": []},
+    ]
+    assert auth["/api/v1/auth/logout"]["post"]["security"] == [
+        {"bearerAuth": []},
+        {"cookieAuth": [], "csrfHeader": []},
+        {"refreshCookieAuth": [], "refreshCsrfHeader": []},
+    ]
+    # Every change made with a cookie sends the CSRF header; a read never needs it.
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            for requirement in operation.get("security", []):
+                if "cookieAuth" in requirement:
+                    csrf = method in ("post", "put", "patch", "delete")
+                    assert ("csrfHeader" in requirement) is csrf, (method, path)
 
 
 def _resolve(spec, node):

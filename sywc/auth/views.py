@@ -19,7 +19,7 @@ from sywc.auth.limits import sign_in_limit
 from sywc.auth.schemas import LoginSchema, MeSchema, TokenSchema
 from sywc.extensions import db
 from sywc.openapi import SywcBlueprint
-from sywc.permissions import ROLE_PERMISSIONS, Permission, Role
+from sywc.permissions import ROLE_PERMISSIONS, Permission, Role, Token
 from sywc.security import current_principal
 from sywc.users.models import User
 
@@ -65,10 +65,18 @@ def refresh() -> Any:
 
 
 @blp.route("/logout", methods=["POST"])
-@blp.permission(Permission.SESSION)
+@blp.permission(Permission.SESSION, tokens=(Token.ACCESS, Token.REFRESH))
 @blp.response(204)
 def logout() -> Any:
-    """Revoke the session: the access and refresh tokens are refused from now on."""
+    """Revoke the session: the access and refresh tokens are refused from now on.
+
+    Takes the access token or, once it has expired, the refresh token, as
+    `POST /auth/refresh` does: a session can always be ended while it could be renewed.
+    In browser mode send the `csrf_refresh_token` value in `X-CSRF-TOKEN`: the refresh
+    cookie then ends the session whether or not the access cookie has expired (the
+    `csrf_access_token` value does only while the access cookie is good). The cookies
+    are cleared.
+    """
     service.logout(principal=current_principal(), now=clock.utcnow())
     response = current_app.response_class(status=204)
     unset_jwt_cookies(response)

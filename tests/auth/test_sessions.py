@@ -6,8 +6,10 @@ import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import jwt
 import pytest
 import sqlalchemy as sa
+from flask_jwt_extended import decode_token
 
 from sywc import create_app
 from sywc.auth.models import AuthSession
@@ -233,6 +235,105 @@ def test_browser_mode_uses_httponly_cookies_and_csrf(client, officer):
     assert refreshed.get_json()["token_type"] == "cookie"
     csrf = client.get_cookie("csrf_access_token").value
     assert client.post("/api/v1/auth/logout", headers={"X-CSRF-TOKEN": csrf}).status_code == 204
+
+
+def _browser_login(client, officer):
+    response = client.post(
+        "/api/v1/auth/login",
+        json={"username": officer.username, "password": PASSWORD, "use_cookies": True},
+    )
+    assert response.status_code == 200
+    return response
+
+
+def _expire_access_cookie(app, client):
+    """Put in the browser the access token it holds, past its expiry (15 minutes on)."""
+    token = client.get_cookie("access_token_cookie", path="/api/").value
+    with app.app_context():
+        claims = decode_token(token)
+    past = int(datetime.now(UTC).timestamp()) - 60
+    expired = jwt.encode(
+        claims | {"iat": past - 900, "nbf": past - 900, "exp": past},
+        app.config["JWT_SECRET_KEY"],
+        algorithm="HS256",
+    )
+    client.set_cookie("access_token_cookie", expired, path="/api/")
+    assert_problem(client.get("/api/v1/auth/me"), 401)
+
+
+def _session(app, officer):
+    """The session the test signed in to: not the one behind the fixture's token."""
+    fixture_sid = jwt.decode(officer.token, options={"verify_signature": False})["sid"]
+    with app.app_context():
+        return db.session.scalars(
+            sa.select(AuthSession).where(
+                AuthSession.user_id == officer.id, AuthSession.id != fixture_sid
+            )
+        ).one()
+
+
+def test_a_browser_logs_out_with_the_refresh_cookie_once_the_access_cookie_expired(
+    app, client, officer
+):
+    _browser_login(client, officer)
+    refresh_cookie = client.get_cookie("refresh_token_cookie", path="/api/v1/auth/").value
+    refresh_csrf = client.get_cookie("csrf_refresh_token").value
+    _expire_access_cookie(app, client)
+
+    response = client.post("/api/v1/auth/logout", headers={"X-CSRF-TOKEN": refresh_csrf})
+
+    assert response.status_code == 204
+    cleared = response.headers.getlist("Set-Cookie")
+    for name in ("access_token_cookie", "refresh_token_cookie", "csrf_refresh_token"):
+        assert any(c.startswith(f"{name}=;") and "Expires=Thu, 01 Jan 1970" in c for c in cleared)
+    session = _session(app, officer)
+    assert (session.revoked_reason, session.revoked_at is not None) == ("logout", True)
+    [event] = audit_actions(app, action="logout")
+    assert (event.actor_id, event.details) == (officer.id, {"session_id": session.id})
+    # A copy of the refresh cookie, presented again, renews nothing.
+    client.set_cookie("refresh_token_cookie", refresh_cookie, path="/api/v1/auth/")
+    again = client.post("/api/v1/auth/refresh", headers={"X-CSRF-TOKEN": refresh_csrf})
+    assert assert_problem(again, 401)["detail"] == "The session has ended; sign in again."
+    assert audit_actions(app, action="token_refreshed") == []
+
+
+def test_a_refresh_token_presented_to_logout_ends_the_session(app, client, officer):
+    tokens = _login(client, officer.username).get_json()
+    refresh = {"Authorization": f"Bearer {tokens['refresh_token']}"}
+
+    assert client.post("/api/v1/auth/logout", headers=refresh).status_code == 204
+
+    assert_problem(client.post("/api/v1/auth/refresh", headers=refresh), 401)
+    access = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert_problem(client.get("/api/v1/auth/me", headers=access), 401)
+    assert _session(app, officer).revoked_reason == "logout"
+    assert len(audit_actions(app, action="logout")) == 1
+    assert audit_actions(app, action="token_refreshed") == []
+
+
+def test_logout_by_refresh_cookie_needs_its_own_csrf_value(app, client, officer):
+    _browser_login(client, officer)
+    access_csrf = client.get_cookie("csrf_access_token").value
+    refresh_csrf = client.get_cookie("csrf_refresh_token").value
+    _expire_access_cookie(app, client)
+
+    for headers in ({}, {"X-CSRF-TOKEN": access_csrf}, {"X-CSRF-TOKEN": "made-up"}):
+        body = assert_problem(client.post("/api/v1/auth/logout", headers=headers), 401)
+        assert "CSRF" in body["detail"], headers
+    assert _session(app, officer).revoked_at is None
+    assert audit_actions(app, action="logout") == []
+    refreshed = client.post("/api/v1/auth/refresh", headers={"X-CSRF-TOKEN": refresh_csrf})
+    assert refreshed.status_code == 200
+
+
+def test_the_refresh_csrf_value_logs_out_while_the_access_cookie_is_good(app, client, officer):
+    _browser_login(client, officer)
+    refresh_csrf = client.get_cookie("csrf_refresh_token").value
+    assert (
+        client.post("/api/v1/auth/logout", headers={"X-CSRF-TOKEN": refresh_csrf}).status_code
+        == 204
+    )
+    assert _session(app, officer).revoked_reason == "logout"
 
 
 @pytest.mark.app_config({"LOGIN_RATE_LIMIT": "3 per minute"})
