@@ -15,6 +15,23 @@ from sywc.extensions import db
 from sywc.ops.service import migration_heads
 from tests.conftest import BACKEND, _pg_admin, _pg_url
 
+# The rows the schedule migrations' tests start from: a senior officer, and a red record
+# rated on 5 January (due the 12th) that each test closes and reopens its own way.
+SENIOR = {
+    "id": 1, "username": "senior", "name": "Senior", "role": "senior_officer", "agency": "MPS",
+    "password_hash": "x", "active": True, "failed_logins": 0,
+    "created_at": "2026-01-01 10:00:00", "updated_at": "2026-01-01 10:00:00", "version": 1,
+}  # fmt: skip
+RED_RECORD = {
+    "borough": "WCC", "first_name": "Jo", "last_name": "Smith", "name_key": "smith jo",
+    "date_of_birth": "2010-01-01", "gender": "male", "ward": "church_street",
+    "address": "1 Road", "lead_agency": "MPS", "cohort_reason": "at_risk",
+    "status": "active", "entered_on": "2026-01-05", "review_by": "2026-07-01",
+    "rag": "red", "rag_assessed_on": "2026-01-05", "next_visit_due": "2026-01-12",
+    "created_at": "2026-01-05 10:00:00", "updated_at": "2026-01-05 10:00:00",
+    "last_activity_at": "2026-01-05 10:00:00", "version": 1,
+}  # fmt: skip
+
 
 @pytest.fixture
 def empty_database(tmp_path):
@@ -97,22 +114,8 @@ def test_0013_moves_a_visit_due_while_closed_to_the_reopening_day(
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database}, env="test")
     with app.app_context():
         upgrade(revision="0012")
-        _insert(
-            {"id": 1, "username": "senior", "name": "Senior", "role": "senior_officer",
-             "agency": "MPS", "password_hash": "x", "active": True, "failed_logins": 0,
-             "created_at": "2026-01-01 10:00:00", "updated_at": "2026-01-01 10:00:00",
-             "version": 1},
-            table="users",
-        )  # fmt: skip
-        base = {
-            "borough": "WCC", "first_name": "Jo", "last_name": "Smith", "name_key": "smith jo",
-            "date_of_birth": "2010-01-01", "gender": "male", "ward": "church_street",
-            "address": "1 Road", "lead_agency": "MPS", "cohort_reason": "at_risk",
-            "status": "active", "entered_on": "2026-01-05", "review_by": "2026-07-01",
-            "rag": "red", "rag_assessed_on": "2026-01-05", "next_visit_due": "2026-01-12",
-            "created_at": "2026-01-05 10:00:00", "updated_at": "2026-01-05 10:00:00",
-            "last_activity_at": "2026-01-05 10:00:00", "version": 1,
-        }  # fmt: skip
+        _insert(SENIOR, table="users")
+        base = dict(RED_RECORD)
         rows = {
             # Red, reopened at 23:30 UTC on 1 June, which is 2 June in London.
             1: ({}, ["2026-01-08 10:00:00", "2026-06-01 23:30:00"]),
@@ -164,22 +167,8 @@ def test_0014_moves_a_visit_not_yet_missed_when_closed_to_the_reopening_day(empt
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "VISIT_GRACE_DAYS": 3}, env="test")
     with app.app_context():
         upgrade(revision="0013")
-        _insert(
-            {"id": 1, "username": "senior", "name": "Senior", "role": "senior_officer",
-             "agency": "MPS", "password_hash": "x", "active": True, "failed_logins": 0,
-             "created_at": "2026-01-01 10:00:00", "updated_at": "2026-01-01 10:00:00",
-             "version": 1},
-            table="users",
-        )  # fmt: skip
-        base = {
-            "borough": "WCC", "first_name": "Jo", "last_name": "Smith", "name_key": "smith jo",
-            "date_of_birth": "2010-01-01", "gender": "male", "ward": "church_street",
-            "address": "1 Road", "lead_agency": "MPS", "cohort_reason": "at_risk",
-            "status": "active", "entered_on": "2026-01-05", "review_by": "2026-07-01",
-            "rag": "red", "rag_assessed_on": "2026-01-05", "next_visit_due": "2026-01-12",
-            "created_at": "2026-01-05 10:00:00", "updated_at": "2026-01-05 10:00:00",
-            "last_activity_at": "2026-01-05 10:00:00", "version": 1,
-        }  # fmt: skip
+        _insert(SENIOR, table="users")
+        base = dict(RED_RECORD)
         rows = {
             # Due 12 January, closed that day and reopened on 1 June: not yet missed.
             1: ({}, ["2026-01-12 10:00:00", "2026-06-01 10:00:00"]),
