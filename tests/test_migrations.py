@@ -114,8 +114,6 @@ def test_0013_moves_a_visit_due_while_closed_to_the_reopening_day(
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database}, env="test")
     with app.app_context():
         upgrade(revision="0012")
-        _insert(SENIOR, table="users")
-        base = dict(RED_RECORD)
         rows = {
             # Red, reopened at 23:30 UTC on 1 June, which is 2 June in London.
             1: ({}, ["2026-01-08 10:00:00", "2026-06-01 23:30:00"]),
@@ -134,22 +132,9 @@ def test_0013_moves_a_visit_due_while_closed_to_the_reopening_day(
             # Due 12 January, closed on the 20th: missed while open, it stays missed.
             6: ({}, ["2026-01-20 10:00:00", "2026-06-01 10:00:00"]),
         }  # fmt: skip
-        for youth_id, (overrides, changes) in rows.items():
-            _insert({**base, **overrides, "id": youth_id})
-            for n, changed_at in enumerate(changes):
-                change = {
-                    "youth_id": youth_id, "action": ("close", "reopen")[n % 2],
-                    "reason": "Reviewed", "changed_by_id": 1, "changed_at": changed_at,
-                }  # fmt: skip
-                _insert(change, table="youth_status_changes")
-        db.session.commit()
+        _seed_reopenings(rows)
         upgrade(revision="0013")
-        query = "SELECT id, visits_due_from, next_visit_due FROM youths ORDER BY id"
-        found = [
-            (n, *(None if d is None else str(d) for d in days))
-            for n, *days in db.session.execute(sa.text(query))
-        ]
-        assert found == [
+        assert _schedules() == [
             (1, "2026-06-02", "2026-06-02"),
             (2, "2026-06-01", "2026-09-01"),
             (3, "2026-06-01", "2026-06-01"),
@@ -167,8 +152,6 @@ def test_0014_moves_a_visit_not_yet_missed_when_closed_to_the_reopening_day(empt
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "VISIT_GRACE_DAYS": 3}, env="test")
     with app.app_context():
         upgrade(revision="0013")
-        _insert(SENIOR, table="users")
-        base = dict(RED_RECORD)
         rows = {
             # Due 12 January, closed that day and reopened on 1 June: not yet missed.
             1: ({}, ["2026-01-12 10:00:00", "2026-06-01 10:00:00"]),
@@ -185,22 +168,9 @@ def test_0014_moves_a_visit_not_yet_missed_when_closed_to_the_reopening_day(empt
             # Never closed.
             6: ({}, []),
         }  # fmt: skip
-        for youth_id, (overrides, changes) in rows.items():
-            _insert({**base, **overrides, "id": youth_id})
-            for n, changed_at in enumerate(changes):
-                change = {
-                    "youth_id": youth_id, "action": ("close", "reopen")[n % 2],
-                    "reason": "Reviewed", "changed_by_id": 1, "changed_at": changed_at,
-                }  # fmt: skip
-                _insert(change, table="youth_status_changes")
-        db.session.commit()
+        _seed_reopenings(rows)
         upgrade(revision="0014")
-        query = "SELECT id, visits_due_from, next_visit_due FROM youths ORDER BY id"
-        found = [
-            (n, *(None if d is None else str(d) for d in days))
-            for n, *days in db.session.execute(sa.text(query))
-        ]
-        assert found == [
+        assert _schedules() == [
             (1, "2026-06-01", "2026-06-01"),
             (2, "2026-06-01", "2026-06-01"),
             (3, None, "2026-01-12"),
@@ -210,6 +180,30 @@ def test_0014_moves_a_visit_not_yet_missed_when_closed_to_the_reopening_day(empt
         ]
         db.session.rollback()
         downgrade(revision="0013")
+
+
+def _seed_reopenings(rows: dict) -> None:
+    """Insert the senior officer and one red record per row, overridden by the row and
+    closed and reopened at its times in turn."""
+    _insert(SENIOR, table="users")
+    for youth_id, (overrides, changes) in rows.items():
+        _insert({**RED_RECORD, **overrides, "id": youth_id})
+        for n, changed_at in enumerate(changes):
+            change = {
+                "youth_id": youth_id, "action": ("close", "reopen")[n % 2],
+                "reason": "Reviewed", "changed_by_id": 1, "changed_at": changed_at,
+            }  # fmt: skip
+            _insert(change, table="youth_status_changes")
+    db.session.commit()
+
+
+def _schedules() -> list[tuple]:
+    """Return each record's (id, visits_due_from, next_visit_due), dates as text."""
+    query = "SELECT id, visits_due_from, next_visit_due FROM youths ORDER BY id"
+    return [
+        (n, *(None if d is None else str(d) for d in days))
+        for n, *days in db.session.execute(sa.text(query))
+    ]
 
 
 def _insert(row: dict, table: str = "youths") -> None:
