@@ -88,6 +88,16 @@ def joined_values(column: Any, owner: Any, owned_by: Any) -> sa.ScalarSelect[str
 UPSERT_DIALECTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
+def both_ways(columns: dict[str, Any], tie: Any) -> dict[str, tuple[Any, ...]]:
+    """Return a list's orderings by sort key: `key` ascending and `-key` descending, each
+    ending on `tie` (the id) so that pages never overlap or skip."""
+    orders: dict[str, tuple[Any, ...]] = {}
+    for key, column in columns.items():
+        orders[key] = (column, tie)
+        orders[f"-{key}"] = (column.desc(), tie.desc())
+    return orders
+
+
 def upsert_insert(dialect: str) -> Any:
     """Return the dialect's `insert` construct, which offers ON CONFLICT clauses."""
     return UPSERT_DIALECTS[dialect]

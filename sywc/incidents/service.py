@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from config.reference import ward_codes
 from sywc.audit import service as audit
+from sywc.database import both_ways
 from sywc.errors import PermissionDenied, ValidationFailed
 from sywc.extensions import db
 from sywc.http import Page, Versions, check_version, effective_changes, paginate
@@ -20,14 +21,10 @@ from sywc.pvs.models import PvsMeeting
 from sywc.security import Principal
 
 _TEXT_FIELDS = ("type", "location", "summary")
-# Each ordering ends on the id so that pages never overlap or skip; the default, newest
-# first, is the one the (borough, occurred_at) index serves.
-SORTS: dict[str, tuple[Any, ...]] = {
-    "-occurred_at": (Incident.occurred_at.desc(), Incident.id.desc()),
-    "occurred_at": (Incident.occurred_at, Incident.id),
-    "-created_at": (Incident.created_at.desc(), Incident.id.desc()),
-    "created_at": (Incident.created_at, Incident.id),
-}
+# The default, newest first, is the one the (borough, occurred_at) index serves.
+SORTS = both_ways(
+    {"occurred_at": Incident.occurred_at, "created_at": Incident.created_at}, Incident.id
+)
 
 
 def _check_ward(borough: str, ward: str) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sywc import clock
 from sywc.alerts.resolve import resolve_alerts
 from sywc.audit import service as audit
+from sywc.database import both_ways
 from sywc.errors import Conflict
 from sywc.extensions import db
 from sywc.http import Page, Versions, check_version, paginate
@@ -26,14 +27,9 @@ from sywc.pvs.service.checks import build_action, load_users
 from sywc.security import Principal
 
 OVERDUE_ALERT = "pvs_action_overdue"
-# Each ordering ends on the id so that pages never overlap or skip; the default, soonest
-# due first, is the one the (owner_id, status, due_on) and (status, due_on) indexes serve.
-SORTS: dict[str, tuple[Any, ...]] = {
-    "due_on": (PvsAction.due_on, PvsAction.id),
-    "-due_on": (PvsAction.due_on.desc(), PvsAction.id.desc()),
-    "created_at": (PvsAction.created_at, PvsAction.id),
-    "-created_at": (PvsAction.created_at.desc(), PvsAction.id.desc()),
-}
+# The default, soonest due first, is the one the (owner_id, status, due_on) and
+# (status, due_on) indexes serve.
+SORTS = both_ways({"due_on": PvsAction.due_on, "created_at": PvsAction.created_at}, PvsAction.id)
 
 
 def create_action(

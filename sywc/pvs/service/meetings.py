@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from sywc import clock
 from sywc.audit import service as audit
+from sywc.database import both_ways
 from sywc.errors import ValidationFailed
 from sywc.extensions import db
 from sywc.http import Page, Versions, check_version, effective_changes, paginate
@@ -28,12 +29,8 @@ from sywc.pvs.service.checks import (
 from sywc.security import Principal
 
 _TEXT_FIELDS = ("decisions", "safeguarding_concerns", "follow_up_on")
-# Each ordering ends on the id so that pages never overlap or skip; the default, newest
-# first, is the one the (borough, held_at) index serves.
-SORTS: dict[str, tuple[Any, ...]] = {
-    "-held_at": (PvsMeeting.held_at.desc(), PvsMeeting.id.desc()),
-    "held_at": (PvsMeeting.held_at, PvsMeeting.id),
-}
+# The default, newest first, is the one the (borough, held_at) index serves.
+SORTS = both_ways({"held_at": PvsMeeting.held_at}, PvsMeeting.id)
 
 
 def _individual(youth_id: int, role: str) -> PvsIndividual:
