@@ -152,6 +152,27 @@ def statement_transactions(session: Session) -> None:
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
+_JIT_OFF = sa.text("SET LOCAL jit = off")
+
+
+def without_jit(session: Session) -> None:
+    """Go on in a transaction whose statements PostgreSQL plans without JIT compilation.
+
+    PostgreSQL compiles a statement to machine code once its estimated cost passes
+    `jit_above_cost`: worth it for a long aggregate, never for a page a request reads.
+    A condition the planner cannot cost well can be estimated in the millions for a
+    page read in milliseconds, and compiling it then takes most of a second. SET LOCAL
+    holds until the transaction ends, so the pooled connection (or a transaction-mode
+    pooler's) keeps its own setting. Call before the statements it is for: a safe
+    request's statements so far, each committed alone, are left behind.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if in_statement_transactions(session.connection()):
+        session.rollback()
+    session.execute(_JIT_OFF)
+
+
 def in_statement_transactions(connection: sa.Connection) -> bool:
     """Tell whether each statement on `connection` commits alone."""
     return connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"

@@ -128,6 +128,30 @@ def visible(boroughs: Collection[str], partners: list[int]) -> sa.ColumnElement[
     )
 
 
+def events_naming(
+    record_type: str, record_id: str, boroughs: Collection[str], partners: list[int]
+) -> sa.CompoundSelect[Any]:
+    """The ids of the events naming one record, in their own columns or, where the record
+    is one of the caller's, as one of a list page's records.
+
+    A page naming a record of another borough beside one of theirs is shown to them
+    trimmed to theirs; found by the other record, it would tell them who listed it and
+    when. Two lookups on the indexes of each table, however long the trail (an OR of the
+    two conditions on the events would read it from its newest event to its first).
+    """
+    links = AuditEventRecord
+    return sa.union(
+        sa.select(AuditEvent.id).where(
+            AuditEvent.record_type == record_type, AuditEvent.record_id == record_id
+        ),
+        sa.select(links.event_id).where(
+            links.record_type == record_type,
+            links.record_id == record_id,
+            _record_in(links.record_type, links.record_id, boroughs, partners),
+        ),
+    )
+
+
 def shown_record_ids(
     session: Session, events: Iterable[AuditEvent], boroughs: Collection[str], partners: list[int]
 ) -> dict[int, list[str]]:

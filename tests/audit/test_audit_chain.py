@@ -6,18 +6,20 @@ import hashlib
 import itertools
 import json
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from sywc import clock
+from sywc.alerts.models import Alert
 from sywc.audit import service as audit
 from sywc.audit import verification
 from sywc.audit.models import AuditEvent, AuditEventRecord
 from sywc.extensions import db
+from tests import factories
 from tests.audit import tamper_trail, verify_trail
-from tests.conftest import PASSWORD, assert_problem, audit_actions
+from tests.conftest import PASSWORD, assert_problem, audit_actions, youth_trail
 from tests.incidents.helpers import add_incident, add_youth
 from tests.youths.helpers import create_youth
 
@@ -560,3 +562,112 @@ def test_the_document_describes_the_bound_of_the_audit_pages(client):
     parameters = {p["name"]: p for p in operation["get"]["parameters"]}
     assert "Link" in parameters["until_id"]["description"]
     assert "Link" in operation["get"]["responses"]["200"]["headers"]
+
+
+def test_who_saw_a_child_finds_their_events_and_the_pages_naming_them_only(client, make_user):
+    officer = make_user("officer")
+    youths = [
+        create_youth(client, officer, last_name=name)
+        for name in ("Seenwood", "Pagewood", "Latewood")
+    ]
+    page = client.get("/api/v1/youths?limit=2", headers=officer.headers)
+    assert page.status_code == 200
+    on_page = [item["id"] for item in page.get_json()["items"]]
+    [never_listed] = [y for y in youths if y["id"] not in on_page]
+    seen, listed_too = (next(y for y in youths if y["id"] == i) for i in on_page)
+    assert client.get(f"/api/v1/youths/{seen['id']}", headers=officer.headers).status_code == 200
+    auditor = make_user("auditor")
+
+    def trail(youth):
+        return [
+            (e["action"], e["record_id"], e["record_ids"])
+            for e in youth_trail(client, auditor, youth["id"])
+        ]
+
+    page_event = ("youths_listed", None, [str(i) for i in on_page])
+    assert trail(seen) == [
+        ("youth_viewed", str(seen["id"]), None),
+        page_event,
+        ("youth_created", str(seen["id"]), None),
+    ]
+    assert trail(listed_too) == [page_event, ("youth_created", str(listed_too["id"]), None)]
+    assert trail(never_listed) == [("youth_created", str(never_listed["id"]), None)]
+
+
+def test_who_saw_a_child_of_another_borough_is_not_answered_through_a_shared_list_page(
+    client, make_user
+):
+    both = make_user("officer", "MPS", boroughs=["WCC", "RBKC"])
+    theirs = create_youth(client, both, borough="RBKC", ward="golborne")
+    create_youth(client, both, borough="WCC", last_name="Otherwood")
+    assert client.get("/api/v1/youths", headers=both.headers).status_code == 200
+    wcc_auditor = make_user("auditor", boroughs=["WCC"])
+    rbkc_auditor = make_user("auditor", boroughs=["RBKC"])
+
+    # The page is shown to WCC's auditor naming only its WCC record; found by the RBKC
+    # child, it would tell them who listed that child and when.
+    assert youth_trail(client, wcc_auditor, theirs["id"]) == []
+    assert [e["action"] for e in youth_trail(client, rbkc_auditor, theirs["id"])] == [
+        "youths_listed",
+        "youth_created",
+    ]
+
+
+def test_a_page_shown_trimmed_withholds_its_lists_of_ids(app, client, make_user):
+    both = make_user("officer", "MPS", boroughs=["WCC", "RBKC"])
+    alert_ids, youth_ids = {}, {}
+    with app.app_context():
+        for borough, ward in (("WCC", "church_street"), ("RBKC", "golborne")):
+            youth = factories.youth(borough=borough, ward=ward, rag="red")
+            alert = Alert(
+                type="missed_visit",
+                subject_type="youth",
+                subject_id=youth.id,
+                youth_id=youth.id,
+                borough=borough,
+                agency="MPS",
+                due_on=clock.today() - timedelta(days=3),
+                opened_at=clock.utcnow(),
+            )
+            db.session.add(alert)
+            db.session.flush()
+            alert_ids[borough], youth_ids[borough] = alert.id, youth.id
+        db.session.commit()
+    listed = client.get("/api/v1/alerts", headers=both.headers)
+    assert len(listed.get_json()["items"]) == 2
+
+    [trimmed] = _trail(client, make_user("auditor", boroughs=["WCC"]), "&action=alerts_listed")
+    assert trimmed["record_ids"] == [str(youth_ids["WCC"])]
+    assert trimmed["details"] == {"alert_ids": "withheld"}
+    # An auditor of both boroughs is shown the page whole.
+    [whole] = _trail(
+        client, make_user("auditor", boroughs=["WCC", "RBKC"]), "&action=alerts_listed"
+    )
+    assert sorted(whole["details"]["alert_ids"]) == sorted(alert_ids.values())
+    [stored] = audit_actions(app, action="alerts_listed")
+    assert sorted(stored.details["alert_ids"]) == sorted(alert_ids.values())
+
+
+@pytest.mark.postgres_only
+def test_the_trail_is_read_without_jit_compilation(app, client, auditor, officer):
+    """Visibility by borough is costed far above what a page reads; compiled, a page of a
+    long trail took over a second. Each statement reading the trail runs with JIT off."""
+    settings = []
+
+    def jit_setting(conn, cursor, statement, *_):
+        if "FROM audit_events" in statement and statement.lstrip().startswith("SELECT"):
+            settings.append(conn.exec_driver_sql("SHOW jit").scalar())
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", jit_setting)
+        try:
+            for query in ("", f"?record_type=user&record_id={officer.id}"):
+                response = client.get(f"/api/v1/audit-events{query}", headers=auditor.headers)
+                assert response.status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", jit_setting)
+    assert settings
+    assert set(settings) == {"off"}, settings
+    with app.app_context():
+        # The pooled connections keep the server's setting.
+        assert db.session.execute(sa.text("SHOW jit")).scalar() == "on"
