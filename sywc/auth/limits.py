@@ -36,6 +36,12 @@ def sign_in_limit(refused_action: str) -> Callable[[Any], Any]:
 
 
 def _refused(response: Response) -> bool:
-    """Count only attempts that did not sign in: the limit is on guessing, and staff
-    behind one office address all signing in at nine must not be turned away."""
-    return response.status_code >= 400
+    """Count only attempts refused for what they sent: the limit is on guessing. Staff
+    behind one office address all signing in at nine must not be turned away, nor those
+    retrying while the database is unreachable (a 503 says nothing of the password).
+
+    An attempt is counted once it is answered, so attempts sent at once can each pass
+    the check before any is counted: past the limit by at most the number answered at
+    the same time (the gunicorn workers), per window.
+    """
+    return 400 <= response.status_code < 500

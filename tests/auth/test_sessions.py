@@ -10,6 +10,7 @@ import jwt
 import pytest
 import sqlalchemy as sa
 from flask_jwt_extended import decode_token
+from sqlalchemy.exc import OperationalError
 
 from sywc import create_app
 from sywc.auth.models import AuthSession
@@ -399,6 +400,26 @@ def test_only_failed_attempts_count_towards_the_rate_limit(app, client, make_use
     assert [r.status_code for r in guesses] == [401, 401, 429]
     assert after.status_code == 429
     assert_problem(after, 429)
+
+
+@pytest.mark.app_config({"LOGIN_RATE_LIMIT": "2 per minute"})
+def test_sign_ins_failing_while_the_database_is_unreachable_do_not_count(
+    client, make_user, monkeypatch
+):
+    """A 503 says nothing of the password: staff retrying through an outage are not then
+    turned away when it ends."""
+    officer = make_user("officer", "MPS")
+
+    def unreachable(**_):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    with monkeypatch.context() as patched:
+        patched.setattr("sywc.auth.views.service.login", unreachable)
+        outage = [_login(client, officer.username, PASSWORD) for _ in range(3)]
+    assert [r.status_code for r in outage] == [503, 503, 503]
+    assert _login(client, officer.username, PASSWORD).status_code == 200
+    guesses = [_login(client, officer.username, "wrong-password-123") for _ in range(3)]
+    assert [r.status_code for r in guesses] == [401, 401, 429]
 
 
 def test_cors_allows_only_configured_origins(database_url):
