@@ -42,16 +42,38 @@ def mark_reopened(youth: Youth, *, closed_on: date | None, today: date) -> None:
     record was open stays missed, at its own date and escalation. The visit in hand is the
     one the record was due at when closed, so an earlier reopening's date counts too.
     """
-    rules = schedule_rules()
-    due = next_visit_due(
+    youth.visits_due_from = _due_from_on_reopening(
         rating=youth.rag,
         rated_on=youth.rag_assessed_on,
         last_seen_on=youth.last_seen_on,
-        rules=rules,
         visits_due_from=youth.visits_due_from,
+        closed_on=closed_on,
+        reopened_on=today,
+        rules=schedule_rules(),
+    )
+
+
+def _due_from_on_reopening(
+    *,
+    rating: str,
+    rated_on: date,
+    last_seen_on: date | None,
+    visits_due_from: date | None,
+    closed_on: date | None,
+    reopened_on: date,
+    rules: ScheduleRules,
+) -> date | None:
+    """Return the day visits are due from once reopened, given the record as it was closed."""
+    due = next_visit_due(
+        rating=rating,
+        rated_on=rated_on,
+        last_seen_on=last_seen_on,
+        rules=rules,
+        visits_due_from=visits_due_from,
     )
     if closed_on is None or not is_missed(due, today=closed_on, rules=rules):
-        youth.visits_due_from = today
+        return reopened_on
+    return visits_due_from
 
 
 def realign_schedules(*, session: Session, rules: ScheduleRules) -> list[int]:
