@@ -182,6 +182,71 @@ def test_0014_moves_a_visit_not_yet_missed_when_closed_to_the_reopening_day(empt
         downgrade(revision="0013")
 
 
+def test_0015_decides_each_reopening_again_with_what_was_entered_late(empty_database):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database}, env="test")
+    with app.app_context():
+        upgrade(revision="0014")
+        missed = ["2026-01-14 10:00:00", "2026-06-01 10:00:00"]
+        seen_late = {"last_seen_on": "2026-01-09", "next_visit_due": "2026-01-16"}
+        rows = {
+            # Due 12 January, closed on the 14th: missed. Seen on the 9th, entered after
+            # it came back: due the 16th, not yet missed, so due on reopening.
+            1: (seen_late, missed),
+            # Nothing entered late: it stays missed.
+            2: ({}, missed),
+            # Rated red on 10 January, entered after it came back: due the 17th.
+            3: ({"rag_assessed_on": "2026-01-10", "next_visit_due": "2026-01-17"}, missed),
+            # Seen on the 9th; reopened on 2 March and closed again that day, before the
+            # visit then due was missed: due on the last reopening.
+            4: (seen_late, ["2026-01-14 10:00:00", "2026-03-02 10:00:00",
+                            "2026-03-02 11:00:00", "2026-06-01 10:00:00"]),
+            # Closed at 23:30 UTC on 20 May, which is 21 May in London, the day it was due.
+            5: ({"last_seen_on": "2026-05-14", "next_visit_due": "2026-06-01",
+                 "visits_due_from": "2026-06-01"},
+                ["2026-05-20 23:30:00", "2026-06-01 10:00:00"]),
+            # Closed now: it keeps its closing day.
+            6: ({"status": "closed", "next_visit_due": None, "closed_on": "2026-06-03"},
+                ["2026-01-14 10:00:00", "2026-06-01 10:00:00", "2026-06-03 10:00:00"]),
+            # Never closed.
+            7: ({}, []),
+        }  # fmt: skip
+        _seed_reopenings(rows)
+        for youth_id, on in ((1, "2026-01-09"), (4, "2026-01-09"), (5, "2026-05-14")):
+            visit = {
+                "youth_id": youth_id, "visited_at": f"{on} 12:00:00", "outcome": "seen",
+                "restricted": False, "author_id": 1, "author_agency": "MPS",
+                "created_at": "2026-06-02 09:00:00",
+            }  # fmt: skip
+            _insert(visit, table="visits")
+        for youth_id in rows:
+            for on in ("2026-01-05", "2026-01-10") if youth_id == 3 else ("2026-01-05",):
+                rating = {
+                    "youth_id": youth_id, "rating": "red", "rationale": "Reviewed",
+                    "assessed_on": on, "assessed_by_id": 1, "created_at": f"{on} 10:00:00",
+                }  # fmt: skip
+                _insert(rating, table="rag_assessments")
+        db.session.commit()
+        upgrade(revision="0015")
+        closed = dict(db.session.execute(sa.text("SELECT id, last_closed_on FROM youths")).all())
+        assert {n: None if d is None else str(d) for n, d in closed.items()} == {
+            1: "2026-01-14", 2: "2026-01-14", 3: "2026-01-14", 4: "2026-03-02",
+            5: "2026-05-21", 6: "2026-06-03", 7: None,
+        }  # fmt: skip
+        assert _schedules() == [
+            (1, "2026-06-01", "2026-06-01"),
+            (2, None, "2026-01-12"),
+            (3, "2026-06-01", "2026-06-01"),
+            (4, "2026-06-01", "2026-06-01"),
+            (5, "2026-06-01", "2026-06-01"),
+            (6, None, None),
+            (7, None, "2026-01-12"),
+        ]
+        db.session.rollback()
+        downgrade(revision="0014")
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("youths")}
+        assert "last_closed_on" not in columns
+
+
 def _seed_reopenings(rows: dict) -> None:
     """Insert the senior officer and one red record per row, overridden by the row and
     closed and reopened at its times in turn."""

@@ -235,6 +235,7 @@ class Planner:
             "review_by": review_by,
             "last_activity_at": max(stamps),
             "status": "closed" if plan["closed_on"] else "active",
+            "last_closed_on": plan["closed_on"],
             "created_at": stamps[0],
             "updated_at": max(stamps),
             "version": 1,

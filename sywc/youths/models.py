@@ -39,6 +39,9 @@ class Youth(TimestampMixin, VersionMixin, db.Model):
     status: Mapped[str] = mapped_column(sa.String(16), server_default="active")
     entered_on: Mapped[date]
     closed_on: Mapped[date | None]
+    # The day it was last closed, kept once reopened: a seen visit or a rating entered
+    # late and dated on or before it can change what was decided on reopening.
+    last_closed_on: Mapped[date | None]
     # No visit is due before it: the day the record was reopened, when the visit in hand
     # was not yet missed the day it was closed (one missed before the closure stays so).
     visits_due_from: Mapped[date | None]

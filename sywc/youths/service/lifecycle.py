@@ -45,7 +45,7 @@ def close_youth(*, principal: Principal, youth_id: int, reason: str, now: dateti
     if youth.status == YouthStatus.CLOSED:
         raise Conflict("The record is already closed.")
     youth.status = YouthStatus.CLOSED
-    youth.closed_on = clock.business_date(now)
+    youth.closed_on = youth.last_closed_on = clock.business_date(now)
     _change_status(youth, action="close", reason=reason, principal=principal, now=now)
     resolved = resolve_alerts(
         subject_type="youth",
