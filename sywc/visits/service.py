@@ -20,7 +20,13 @@ from sywc.youths import policies
 from sywc.youths.enums import VisitOutcome, YouthStatus
 from sywc.youths.models import Youth
 from sywc.youths.service.checks import check_visiting_officers
-from sywc.youths.service.tracking import reschedule, schedule_missed, schedule_rules, touch
+from sywc.youths.service.tracking import (
+    redecide_reopenings,
+    reschedule,
+    schedule_missed,
+    schedule_rules,
+    touch,
+)
 
 # Officers' devices and the server disagree by a little; more than this is a typo.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -47,6 +53,11 @@ def _move_schedule(youth: Youth, visit: Visit, *, today: date) -> bool:
 
 def _apply_visit(youth: Youth, visit: Visit, *, now: datetime) -> int:
     """Move the schedule for a new visit; return how many alerts it resolved."""
+    if visit.outcome == VisitOutcome.SEEN:
+        # Seen on or before a day the record was closed, entered since it was reopened:
+        # the visit in hand that day may not have been missed after all.
+        day = clock.business_date(visit.visited_at)
+        redecide_reopenings(youth, dated=day, rules=schedule_rules())
     touch(youth, now=now)
     cured = _move_schedule(youth, visit, today=clock.business_date(now))
     # One flush for every change to the record: one UPDATE, one new version.

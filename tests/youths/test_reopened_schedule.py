@@ -249,3 +249,182 @@ def test_a_visit_due_on_a_reopening_and_closed_again_that_day_is_due_on_the_next
     second = fetch(client, "visits", senior, **{"from": "2026-04-01", "to": "2026-06-30"})
     assert values(second, "due_visits_by_rag_and_outcome")["red", "missed"] == 1
     assert values(second, "median_days_overdue_by_rag")["red"] == 9
+
+
+# Red on 5 January, due on the 12th and never visited: closed on the 14th, the visit was
+# missed while the record was open, so on 2 March it came back overdue from the 12th.
+MISSED_WHEN_CLOSED = date(2026, 1, 14)
+
+
+def enter_seen_visit(client, officer, youth_id: int, visited_at: datetime) -> dict:
+    """Record, now, a visit at which the young person was seen at `visited_at`."""
+    visit = {"visited_at": visited_at.isoformat(), "officer_ids": [officer.id], "outcome": "seen"}
+    path = f"/api/v1/youths/{youth_id}/visits"
+    response = client.post(path, json=visit, headers=officer.headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def missed_visit_states(app, youth_id: int) -> list[tuple[date, str, str | None]]:
+    """Return each missed-visit alert's (due date, status, resolution), oldest first."""
+    with app.app_context():
+        return [
+            (a.due_on, a.status, a.resolution)
+            for a in db.session.scalars(
+                sa.select(Alert)
+                .where(Alert.type == "missed_visit", Alert.subject_id == youth_id)
+                .order_by(Alert.id)
+            )
+        ]
+
+
+def stored_schedule(app, youth_id: int) -> tuple[date | None, date | None]:
+    """Return the record's stored (visits_due_from, next_visit_due)."""
+    with app.app_context():
+        youth = db.session.get(Youth, youth_id)
+        return youth.visits_due_from, youth.next_visit_due
+
+
+def realigned(app) -> list[int]:
+    """Return the records the scan's SQL rule would store another due date for."""
+    with app.app_context():
+        return realign_schedules(session=db.session, rules=schedule_rules())
+
+
+def reopened_overdue(app, client, moment, people) -> dict:
+    """The red record missed when closed, back on 2 March and alerted at 11:00."""
+    record = closed_for_eight_weeks(client, moment, people, closed=MISSED_WHEN_CLOSED)
+    assert (record["next_visit_due"], record["visits_due_from"]) == ("2026-01-12", None)
+    with app.app_context():
+        scan(now=at(date(2026, 3, 2), 11))
+    assert missed_visit_states(app, record["id"]) == [(date(2026, 1, 12), "open", None)]
+    return record
+
+
+def test_a_visit_entered_late_from_before_the_closure_makes_the_visit_due_on_reopening(
+    app, client, moment, people
+):
+    officer, senior = people
+    record = reopened_overdue(app, client, moment, people)
+    # At noon an officer enters a visit made on 9 January: seen then, the record was due
+    # again on the 16th, so the visit in hand when it closed on the 14th was not missed.
+    move(client, moment, people, at(date(2026, 3, 2), 12))
+    body = enter_seen_visit(client, officer, record["id"], at(date(2026, 1, 9), 10))
+
+    assert (body["schedule"]["next_visit_due"], body["schedule"]["overdue"]) == (
+        "2026-03-02",
+        False,
+    )
+    assert body["schedule"]["version"] == record["version"] + 1  # written once
+    assert stored_schedule(app, record["id"]) == (date(2026, 3, 2), date(2026, 3, 2))
+    assert missed_visit_states(app, record["id"]) == [
+        (date(2026, 1, 12), "resolved", "visit_recorded")
+    ]
+    [event] = audit_actions(app, action="visit_recorded")
+    assert event.details["alerts_resolved"] == 1
+    assert realigned(app) == []
+    with app.app_context():
+        scan(now=at(date(2026, 3, 2), 23))
+    assert len(missed_visit_states(app, record["id"])) == 1
+    # The board's figures agree: the visit due on 12 January was made on the 9th, and the
+    # one in hand when the record closed is due on 2 March, missed by 39 days on 10 April.
+    move(client, moment, people, at(date(2026, 4, 10), 12))
+    report = fetch(client, "visits", senior, **QUARTER)
+    grid = values(report, "due_visits_by_rag_and_outcome")
+    assert (grid["red", "on_time"], grid["red", "missed"]) == (1, 1)
+    due = stored_schedule(app, record["id"])[1]
+    assert values(report, "median_days_overdue_by_rag")["red"] == (date(2026, 4, 10) - due).days
+
+
+def test_a_visit_entered_late_that_leaves_the_visit_missed_at_closing_changes_nothing(
+    app, client, moment, people
+):
+    officer, senior = people
+    record = reopened_overdue(app, client, moment, people)
+    # Seen on 5 January, the day of the rating: still due on the 12th, missed by the 14th.
+    move(client, moment, people, at(date(2026, 3, 2), 12))
+    body = enter_seen_visit(client, officer, record["id"], at(date(2026, 1, 5), 14))
+
+    assert (body["schedule"]["next_visit_due"], body["schedule"]["overdue"]) == (
+        "2026-01-12",
+        True,
+    )
+    assert stored_schedule(app, record["id"]) == (None, date(2026, 1, 12))
+    assert missed_visit_states(app, record["id"]) == [(date(2026, 1, 12), "open", None)]
+    [event] = audit_actions(app, action="visit_recorded")
+    assert event.details["alerts_resolved"] == 0
+    assert realigned(app) == []
+    # The board counts it missed from the 12th too: 88 days by 10 April.
+    move(client, moment, people, at(date(2026, 4, 10), 12))
+    report = fetch(client, "visits", senior, **QUARTER)
+    assert values(report, "due_visits_by_rag_and_outcome")["red", "missed"] == 1
+    assert table(report, "due_visits_by_rag_and_outcome")["total"] == 1
+    assert values(report, "median_days_overdue_by_rag")["red"] == 88
+
+
+def test_a_visit_entered_late_re_decides_each_closure_of_a_chain(app, client, moment, people):
+    officer, senior = people
+    record = reopened_overdue(app, client, moment, people)
+    path = f"/api/v1/youths/{record['id']}"
+    # Closed again an hour after it came back, and reopened on 1 April: the visit missed
+    # on 12 January was still the one in hand, so it stayed missed.
+    move(client, moment, people, at(date(2026, 3, 2), 11))
+    post(client, senior, f"{path}/close")
+    move(client, moment, people, at(date(2026, 4, 1), 10))
+    again = post(client, senior, f"{path}/reopen", "New concerns raised by the school.")
+    assert (again["next_visit_due"], again["visits_due_from"]) == ("2026-01-12", None)
+    move(client, moment, people, at(date(2026, 4, 1), 12))
+    body = enter_seen_visit(client, officer, record["id"], at(date(2026, 1, 9), 10))
+
+    # Seen on 9 January, it was not yet missed on the 14th: due on 2 March, the day it
+    # came back and was closed again before that visit was missed, so due on 1 April.
+    assert (body["schedule"]["next_visit_due"], body["schedule"]["overdue"]) == (
+        "2026-04-01",
+        False,
+    )
+    assert stored_schedule(app, record["id"]) == (date(2026, 4, 1), date(2026, 4, 1))
+    assert realigned(app) == []
+    move(client, moment, people, at(date(2026, 4, 10), 12))
+    second = fetch(client, "visits", senior, **{"from": "2026-04-01", "to": "2026-06-30"})
+    assert values(second, "due_visits_by_rag_and_outcome")["red", "missed"] == 1
+    assert values(second, "median_days_overdue_by_rag")["red"] == 9
+    first = fetch(client, "visits", senior, **QUARTER)
+    assert values(first, "due_visits_by_rag_and_outcome")["red", "missed"] == 0
+
+
+def test_a_rating_entered_late_from_before_the_closure_makes_the_visit_due_on_reopening(
+    app, client, moment, people
+):
+    officer, senior = people
+    record = reopened_overdue(app, client, moment, people)
+    # At noon an officer enters the rating a colleague gave on 10 January: red from then,
+    # due on the 17th, so the visit in hand when the record closed was not yet missed.
+    move(client, moment, people, at(date(2026, 3, 2), 12))
+    rating = {
+        "rating": "red",
+        "rationale": "Reviewed at the January panel; entered late.",
+        "assessed_on": "2026-01-10",
+    }
+    response = client.post(
+        f"/api/v1/youths/{record['id']}/rag-assessments", json=rating, headers=officer.headers
+    )
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+
+    assert body["current"] is True
+    assert (body["schedule"]["next_visit_due"], body["schedule"]["overdue"]) == (
+        "2026-03-02",
+        False,
+    )
+    assert stored_schedule(app, record["id"]) == (date(2026, 3, 2), date(2026, 3, 2))
+    assert missed_visit_states(app, record["id"]) == [
+        (date(2026, 1, 12), "resolved", "rag_assessed")
+    ]
+    [event] = audit_actions(app, action="rag_assessed")
+    assert event.details["alerts_resolved"] == 1
+    assert realigned(app) == []
+    move(client, moment, people, at(date(2026, 4, 10), 12))
+    report = fetch(client, "visits", senior, **QUARTER)
+    assert values(report, "due_visits_by_rag_and_outcome")["red", "missed"] == 1
+    assert table(report, "due_visits_by_rag_and_outcome")["total"] == 1
+    assert values(report, "median_days_overdue_by_rag")["red"] == 39

@@ -19,7 +19,13 @@ from sywc.security import Principal
 from sywc.youths import policies
 from sywc.youths.enums import YouthStatus
 from sywc.youths.models import RagAssessment, Youth
-from sywc.youths.service.tracking import reschedule, schedule_missed, schedule_rules, touch
+from sywc.youths.service.tracking import (
+    redecide_reopenings,
+    reschedule,
+    schedule_missed,
+    schedule_rules,
+    touch,
+)
 
 
 @dataclass(frozen=True)
@@ -59,20 +65,26 @@ def _apply_rating(youth: Youth, assessment: RagAssessment, *, now: datetime) -> 
     # The newest id wins a tie on the date, and a new row always has the newest id.
     current = assessment.assessed_on >= youth.rag_assessed_on
     rules = schedule_rules()
+    # Dated on or before a day the record was closed: even a rating no longer current was
+    # in force then, and the visit in hand that day may have been missed or not after all.
+    redecided = redecide_reopenings(youth, dated=assessment.assessed_on, rules=rules)
     touch(youth, now=now)
     if current:
         youth.rag, youth.rag_assessed_on = assessment.rating, assessment.assessed_on
+    if current or redecided:
         reschedule(youth, rules=rules)
     # One flush for every change to the record: one UPDATE, one new version.
     db.session.flush()
-    if not current:
+    if not (current or redecided):
         return False, 0
     today = clock.business_date(now)
-    types = [] if _review_passed(assessment, today=today) else ["rag_review_due"]
+    types = []
+    if current and not _review_passed(assessment, today=today):
+        types.append("rag_review_due")
     if not schedule_missed(youth, today=today, rules=rules):
         types.append("missed_visit")
     if not types:
-        return True, 0
+        return current, 0
     resolved = resolve_alerts(
         subject_type="youth",
         subject_id=youth.id,
@@ -81,7 +93,7 @@ def _apply_rating(youth: Youth, assessment: RagAssessment, *, now: datetime) -> 
         resolution="rag_assessed",
         actor_id=assessment.assessed_by_id,
     )
-    return True, resolved
+    return current, resolved
 
 
 def record_assessment(
@@ -93,7 +105,7 @@ def record_assessment(
     assessed_on: date | None,
     now: datetime,
 ) -> RecordedAssessment:
-    """Append a rating; when it is the newest (by date, then id) it reschedules the visits."""
+    """Append a rating; the newest, or one dated back to a closure, reschedules the visits."""
     today = clock.business_date(now)
     youth = policies.get_visible_youth(principal, youth_id, for_update=True)
     if youth.status == YouthStatus.CLOSED:

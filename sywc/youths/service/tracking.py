@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from bisect import bisect_right
+from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from sywc import clock
+from sywc.extensions import db
+from sywc.visits.models import Visit
 from sywc.youths import schedule_sql
-from sywc.youths.enums import YouthStatus
-from sywc.youths.models import Youth
+from sywc.youths.enums import VisitOutcome, YouthStatus
+from sywc.youths.models import RagAssessment, Youth, YouthStatusChange
 from sywc.youths.schedule import ScheduleRules, is_missed, next_visit_due
 
 
@@ -74,6 +79,85 @@ def _due_from_on_reopening(
     if closed_on is None or not is_missed(due, today=closed_on, rules=rules):
         return reopened_on
     return visits_due_from
+
+
+def redecide_reopenings(youth: Youth, *, dated: date, rules: ScheduleRules) -> bool:
+    """Decide the record's reopenings again from its history if an entry dated `dated`
+    reaches back to a closure; tell whether it did.
+
+    A seen visit entered late, or a rating dated in the past, on or before a day the
+    record was closed can show that the visit in hand then was not missed after all (or
+    was). Each reopening is decided in turn as `mark_reopened` decided it, with the
+    rating in force and the last seen visit on its closing day as now recorded, and the
+    previous decision: closures chain, as the board's figures have them. Call it before
+    changing the record: its reads flush the new entry, and the record is written once.
+    """
+    if youth.last_closed_on is None or dated > youth.last_closed_on:
+        return False
+    closures = _closures(youth.id)
+    if not closures:
+        return False
+    days = [closed_on for closed_on, _ in closures]
+    ratings = _ratings_until(youth.id, days[-1])
+    due_from = None
+    for (closed_on, reopened_on), last_seen_on in zip(
+        closures, _last_seen_on_each(youth.id, days), strict=True
+    ):
+        in_force = bisect_right(ratings, closed_on, key=lambda rated: rated[0])
+        # Imported records may have no rating dated by then: the stored one stands in.
+        rated_on, rating = ratings[in_force - 1] if in_force else (youth.rag_assessed_on, youth.rag)
+        due_from = _due_from_on_reopening(
+            rating=rating,
+            rated_on=rated_on,
+            last_seen_on=last_seen_on,
+            visits_due_from=due_from,
+            closed_on=closed_on,
+            reopened_on=reopened_on,
+            rules=rules,
+        )
+    youth.visits_due_from = due_from
+    return True
+
+
+def _closures(youth_id: int) -> list[tuple[date, date]]:
+    """Return each closure the record was reopened from: (day closed, day reopened)."""
+    changes = db.session.execute(
+        sa.select(YouthStatusChange.action, YouthStatusChange.changed_at)
+        .where(YouthStatusChange.youth_id == youth_id)
+        .order_by(YouthStatusChange.changed_at, YouthStatusChange.id)
+    )
+    days = [(action, clock.business_date(at)) for action, at in changes]
+    return [
+        (closed_on, reopened_on)
+        for (was, closed_on), (then, reopened_on) in pairwise(days)
+        if (was, then) == ("close", "reopen")
+    ]
+
+
+def _ratings_until(youth_id: int, day: date) -> list[tuple[date, str]]:
+    """Return the record's ratings dated on or before `day`, the one in force last."""
+    rated = db.session.execute(
+        sa.select(RagAssessment.assessed_on, RagAssessment.rating)
+        .where(RagAssessment.youth_id == youth_id, RagAssessment.assessed_on <= day)
+        .order_by(RagAssessment.assessed_on, RagAssessment.id)
+    )
+    return [(assessed_on, rating) for assessed_on, rating in rated]
+
+
+def _last_seen_on_each(youth_id: int, days: list[date]) -> list[date | None]:
+    """Return the day of the last seen visit on or before each of `days` (one statement)."""
+    last = [
+        sa.select(sa.func.max(Visit.visited_at))
+        .where(
+            Visit.youth_id == youth_id,
+            Visit.outcome == VisitOutcome.SEEN,
+            Visit.visited_at < clock.day_start(day + timedelta(days=1)),
+        )
+        .scalar_subquery()
+        for day in days
+    ]
+    row = db.session.execute(sa.select(*last)).one()
+    return [None if at is None else clock.business_date(at) for at in row]
 
 
 def realign_schedules(*, session: Session, rules: ScheduleRules) -> list[int]:
