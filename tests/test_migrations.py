@@ -209,6 +209,13 @@ def test_0015_decides_each_reopening_again_with_what_was_entered_late(empty_data
                 ["2026-01-14 10:00:00", "2026-06-01 10:00:00", "2026-06-03 10:00:00"]),
             # Never closed.
             7: ({}, []),
+            # Closed on the day it was due (not yet missed), reopened on 1 June and closed
+            # again that day: its next reopening is to decide from the 1 June date.
+            8: ({"status": "closed", "next_visit_due": None, "closed_on": "2026-06-01"},
+                ["2026-01-12 10:00:00", "2026-06-01 10:00:00", "2026-06-01 11:00:00"]),
+            # Not yet missed at its first closure, missed by its second (active again).
+            9: ({}, ["2026-01-12 10:00:00", "2026-03-02 10:00:00", "2026-04-01 10:00:00",
+                     "2026-06-01 10:00:00"]),
         }  # fmt: skip
         _seed_reopenings(rows)
         for youth_id, on in ((1, "2026-01-09"), (4, "2026-01-09"), (5, "2026-05-14")):
@@ -230,7 +237,7 @@ def test_0015_decides_each_reopening_again_with_what_was_entered_late(empty_data
         closed = dict(db.session.execute(sa.text("SELECT id, last_closed_on FROM youths")).all())
         assert {n: None if d is None else str(d) for n, d in closed.items()} == {
             1: "2026-01-14", 2: "2026-01-14", 3: "2026-01-14", 4: "2026-03-02",
-            5: "2026-05-21", 6: "2026-06-03", 7: None,
+            5: "2026-05-21", 6: "2026-06-03", 7: None, 8: "2026-06-01", 9: "2026-04-01",
         }  # fmt: skip
         assert _schedules() == [
             (1, "2026-06-01", "2026-06-01"),
@@ -240,6 +247,8 @@ def test_0015_decides_each_reopening_again_with_what_was_entered_late(empty_data
             (5, "2026-06-01", "2026-06-01"),
             (6, None, None),
             (7, None, "2026-01-12"),
+            (8, "2026-06-01", None),
+            (9, "2026-03-02", "2026-03-02"),
         ]
         db.session.rollback()
         downgrade(revision="0014")

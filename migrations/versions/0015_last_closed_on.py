@@ -6,11 +6,12 @@ entered since, dated on or before the day it was closed, can show otherwise; the
 visit figures, which work from the history, saw it and the stored due date did not. The
 record now keeps the day it was last closed, past its reopening, so that such an entry
 is recognised when it is recorded. Existing records get it from `closed_on` or, once
-reopened, from the latest closure logged (its day in the business time zone). Active
-records that were reopened get `visits_due_from` decided again, closure by closure in
-order, from the rating in force and the last seen visit on each closing day and the
-previous decision (the stored rating stands in where no rating is dated by then), and
-their due date with it.
+reopened, from the latest closure logged (its day in the business time zone). Records
+that were reopened get `visits_due_from` decided again, closure by closure in order,
+from the rating in force and the last seen visit on each closing day and the previous
+decision (the stored rating stands in where no rating is dated by then), and active
+ones their due date with it. One closed again since keeps the decision for its next
+reopening (migration 0014 corrected active records, and only from their last closure).
 
 Revision ID: 0015
 Revises: 0014
@@ -112,7 +113,6 @@ def upgrade():
             sa.select(youths)
             .where(
                 youths.c.id > after,
-                youths.c.status == "active",
                 youths.c.id.in_(reopened),
             )
             .order_by(youths.c.id)
@@ -128,6 +128,14 @@ def upgrade():
             if not closures:
                 continue
             due_from = _redecide(connection, row, closures, zone, cadence, grace)
+            if row.status == "closed":
+                # Closed again since: no schedule now, but its next reopening decides
+                # from the visit in hand, dated by the reopenings before.
+                closed_now = _day(row.closed_on) or max(closed for closed, _ in closures)
+                changed.append(
+                    {"row_id": row.id, "closed": closed_now, "due_from": due_from, "due": None}
+                )
+                continue
             changed.append(
                 {
                     "row_id": row.id,
