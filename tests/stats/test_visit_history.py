@@ -27,6 +27,8 @@ SPAN = (TODAY - FIRST_DAY).days
 RAGS = ("red", "amber", "green")
 # A visit due on a reopening day: its anchor, its outcome, whether due by the closing day.
 Moved = tuple[date, str, bool]
+# The day a visit falls due, and the day the first closure that held it began.
+Held = tuple[date, date | None]
 BOTH = ("WCC", "RBKC")
 
 
@@ -46,18 +48,34 @@ class Child:
     # Earlier closures: (the day closed, the day reopened).
     reopened: list[tuple[date, date]] = field(default_factory=list)
 
-    def closures(self, grace: int) -> list[tuple[date, date | None]]:
-        """Closed from and reopened on, a closure begun within the grace after the previous
-        reopening taken as one with it."""
+    def closures(self) -> list[tuple[date, date | None]]:
+        """Closed from and reopened on, each time, the current closure last."""
         current = [(self.closed_on, None)] if self.closed_on else []
-        merged: list[tuple[date, date | None]] = []
-        for closed, reopened in [*self.reopened, *current]:
-            last = merged[-1][1] if merged else None
-            if last is not None and closed <= last + timedelta(days=grace):
-                merged[-1] = (merged[-1][0], reopened)
-            else:
-                merged.append((closed, reopened))
-        return merged
+        return [*self.reopened, *current]
+
+    def due_on(self, due: date, answered: date | None, grace: int) -> Held | None:
+        """Return the day a visit due on `due`, whose next anchor is `answered`, falls due
+        and the day the first closure that held it began (None: none did); None if it
+        does not count.
+
+        Each closure in turn, as `mark_reopened` decides each reopening: one begun before
+        the visit was missed and before anything answered it (a visit due while closed is
+        held however early it was answered) holds it to its reopening, unless something
+        answered it before then; due that day, it is the visit in hand at the next one.
+        """
+        held = None
+        for closed, reopened in self.closures():
+            if reopened is not None and reopened < due:
+                continue  # over before it fell due
+            if closed > due + timedelta(days=grace):
+                break  # missed while the record was open
+            if answered is not None and answered <= closed and (held or closed >= due):
+                break  # made (or rescheduled) before the record was closed
+            held = held or closed
+            if reopened is None or (answered is not None and answered < reopened):
+                return None
+            due = reopened
+        return due, held
 
 
 def _close_and_reopen(rng: random.Random, record_id: int, by: int) -> list[tuple[date, date]]:
@@ -181,20 +199,10 @@ def _reference(children: list[Child], ctx: Context, moved: list[Moved] | None = 
                 continue
             due = on + timedelta(days=cadence[in_force])
             later = days[i + 1 :]
-            closure = [
-                (c, r)
-                for c, r in child.closures(grace)
-                # Due while closed, or outstanding on the day it closed but not yet missed.
-                if (c < due or not later or later[0] > c)
-                and c <= due + timedelta(days=grace)
-                and (r is None or due <= r)
-            ]
-            if closure:
-                # Not counted, or due on reopening if nothing before then answered it.
-                [(closed_on, reopened_on)] = closure
-                if reopened_on is None or (later and later[0] < reopened_on):
-                    continue
-                due = reopened_on
+            carried = child.due_on(due, later[0] if later else None, grace)
+            if carried is None:
+                continue  # due while closed, and answered or never reopened
+            due, closed_on = carried
             deadline = due + timedelta(days=grace)
             seen_later = [d for d in later if d in child.seen]
             if deadline >= ctx.today:
@@ -204,7 +212,7 @@ def _reference(children: list[Child], ctx: Context, moved: list[Moved] | None = 
             else:
                 outcome = "missed"
             counted = ctx.period.start <= due <= ctx.period.end and outcome in OUTCOMES
-            if counted and moved is not None and due != on + timedelta(days=cadence[in_force]):
+            if counted and moved is not None and closed_on is not None:
                 moved.append((on, outcome, on + timedelta(days=cadence[in_force]) <= closed_on))
             if counted:
                 overdue = ((seen_later[0] if seen_later else ctx.today) - due).days
