@@ -27,8 +27,11 @@ SPAN = (TODAY - FIRST_DAY).days
 RAGS = ("red", "amber", "green")
 # A visit due on a reopening day: its anchor, its outcome, whether due by the closing day.
 Moved = tuple[date, str, bool]
-# The day a visit falls due, and the day the first closure that held it began.
-Held = tuple[date, date | None]
+# The day a visit falls due, the day the first closure that held it began, and what a
+# closure begun within the grace after the reopening it was due on did: CARRIED it on to
+# its own reopening, or found it MADE (or rescheduled) by then.
+Held = tuple[date, date | None, str | None]
+CARRIED, MADE = "carried", "made"
 BOTH = ("WCC", "RBKC")
 
 
@@ -63,19 +66,21 @@ class Child:
         held however early it was answered) holds it to its reopening, unless something
         answered it before then; due that day, it is the visit in hand at the next one.
         """
-        held = None
+        held, again = None, None
         for closed, reopened in self.closures():
             if reopened is not None and reopened < due:
                 continue  # over before it fell due
             if closed > due + timedelta(days=grace):
                 break  # missed while the record was open
             if answered is not None and answered <= closed and (held or closed >= due):
+                again = MADE if held else again
                 break  # made (or rescheduled) before the record was closed
+            again = CARRIED if held else again
             held = held or closed
             if reopened is None or (answered is not None and answered < reopened):
                 return None
             due = reopened
-        return due, held
+        return due, held, again
 
 
 def _close_and_reopen(rng: random.Random, record_id: int, by: int) -> list[tuple[date, date]]:
@@ -179,11 +184,17 @@ def _last_id() -> int:
     return db.session.scalar(sa.select(sa.func.max(RagAssessment.id)))
 
 
-def _reference(children: list[Child], ctx: Context, moved: list[Moved] | None = None) -> Counter:
+def _reference(
+    children: list[Child],
+    ctx: Context,
+    moved: list[Moved] | None = None,
+    runs: Counter | None = None,
+) -> Counter:
     """Work out the due visits of the period in Python, straight from the definition.
 
     Each visit of the period due on a reopening day adds (its anchor, outcome, whether it
-    was due by the day the record closed) to `moved`.
+    was due by the day the record closed) to `moved`; one met by a closure begun within
+    the grace after that reopening counts in `runs` what the closure did with it.
     """
     cadence, grace = ctx.config["VISIT_CADENCE_DAYS"], ctx.config["VISIT_GRACE_DAYS"]
     rows: Counter = Counter()
@@ -202,7 +213,7 @@ def _reference(children: list[Child], ctx: Context, moved: list[Moved] | None = 
             carried = child.due_on(due, later[0] if later else None, grace)
             if carried is None:
                 continue  # due while closed, and answered or never reopened
-            due, closed_on = carried
+            due, closed_on, again = carried
             deadline = due + timedelta(days=grace)
             seen_later = [d for d in later if d in child.seen]
             if deadline >= ctx.today:
@@ -214,6 +225,8 @@ def _reference(children: list[Child], ctx: Context, moved: list[Moved] | None = 
             counted = ctx.period.start <= due <= ctx.period.end and outcome in OUTCOMES
             if counted and moved is not None and closed_on is not None:
                 moved.append((on, outcome, on + timedelta(days=cadence[in_force]) <= closed_on))
+            if counted and runs is not None and again is not None:
+                runs[again] += 1
             if counted:
                 overdue = ((seen_later[0] if seen_later else ctx.today) - due).days
                 rows[child.borough, in_force, outcome, overdue] += 1
@@ -277,6 +290,106 @@ def test_windowed_due_visits_match_the_whole_history_and_the_definition(
     assert {outcome for _, outcome, _ in moved} == set(OUTCOMES)
     assert moved_from_before
     assert any(due_by_closing for _, _, due_by_closing in moved)
+
+
+def _runs_of_closures(
+    rng: random.Random, by: int, cadence: dict[str, int], grace: int
+) -> list[Child]:
+    """Insert young people rated in early 2025 and closed before the rating's visit was
+    missed (now and then after), then reopened and closed again two or three times, each
+    time hours after the reopening (the same day, within the grace, or just after it);
+    seen on the days they came back, seen or rated on the days they closed, and seen
+    between."""
+    children = []
+    for n in range(30):
+        borough, ward = ("RBKC", "colville") if n % 4 == 0 else ("WCC", "church_street")
+        rag, first = rng.choice(RAGS), FIRST_DAY + timedelta(days=rng.randrange(120))
+        # Closed about when the rating's visit fell due: mostly before it was missed.
+        closing = first + timedelta(days=max(1, cadence[rag] + rng.randrange(-3, grace + 2)))
+        closed_at = f.at(closing, rng.randrange(6, 12))
+        times = []
+        for _ in range(rng.choice((2, 3))):
+            reopened_at = closed_at + timedelta(days=rng.choice((0, 3, 20, 60)), hours=1)
+            times.append((closed_at, reopened_at))
+            # Hours later: the same day, the last day of the grace, or the day after it.
+            hours = rng.choice((1, 3, 24 * grace + 1, 24 * grace + 3, 24 * grace + 25))
+            closed_at = reopened_at + timedelta(hours=hours)
+        closed_on = clock.business_date(closed_at) if rng.random() < 0.25 else None
+        record = f.youth(
+            rag=rag,
+            rag_assessed_on=first,
+            borough=borough,
+            ward=ward,
+            closed_on=closed_on,
+            status="closed" if closed_on else "active",
+        )
+        child = Child(borough, ward, closed_on)
+        rate(record.id, rag, first, by)
+        child.ratings.append((first, _last_id(), rag))
+        logged = [(action, at) for c, r in times for action, at in (("close", c), ("reopen", r))]
+        if closed_on is not None:
+            logged.append(("close", closed_at))
+        for action, at in logged:
+            db.session.add(
+                YouthStatusChange(
+                    youth_id=record.id, action=action, reason="Test", changed_by_id=by,
+                    changed_at=at,
+                )
+            )  # fmt: skip
+        child.reopened = [(clock.business_date(c), clock.business_date(r)) for c, r in times]
+        # Open from each reopening to the next closing (the last, if still open, 60 days).
+        backs = [r for _, r in child.reopened]
+        closings = [c for c, _ in child.reopened[1:]]
+        closings.append(closed_on or backs[-1] + timedelta(days=60))
+        for back, closing in zip(backs, closings, strict=True):
+            # Not seen (nor rated) until closed again, or seen the day they came back, the
+            # day they were closed or a day between, or rated the day they were closed.
+            seen, draw = set(), rng.random()
+            if draw < 0.2:
+                seen.add(back)
+            elif draw < 0.4:
+                seen.add(closing)
+            elif draw < 0.5:
+                seen.add(back + timedelta(days=rng.randrange((closing - back).days + 1)))
+            elif draw < 0.6:
+                rating = rng.choice(RAGS)
+                rate(record.id, rating, closing, by)
+                child.ratings.append((closing, _last_id(), rating))
+            for day_seen in sorted(seen):
+                f.visit(youth_id=record.id, author_id=by, visited_at=f.at(day_seen, 12))
+            child.seen |= seen
+        children.append(child)
+    return children
+
+
+@pytest.mark.parametrize(
+    ("cadence", "grace"),
+    [({"red": 7, "amber": 30, "green": 91}, 0), ({"red": 2, "amber": 9, "green": 23}, 3)],
+)
+def test_a_visit_due_on_a_reopening_is_carried_on_by_a_closing_soon_after_unless_made(
+    app, senior, cadence, grace
+):
+    """A closure begun within the grace after a reopening holds the visit due on that
+    reopening only if it was not made (or rescheduled) by then, as reopening dates it."""
+    rng = random.Random(11)
+    config = {**app.config, "VISIT_CADENCE_DAYS": cadence, "VISIT_GRACE_DAYS": grace}
+    scope = Scope(BOTH, None, False, {"+".join(BOTH): BOTH})
+    with app.app_context():
+        children = _runs_of_closures(rng, senior.id, cadence, grace)
+        db.session.commit()
+        moved: list[Moved] = []
+        runs: Counter = Counter()
+        for start, end in _periods(rng):
+            ctx = Context(scope, Period(start, end, start, end, False), TODAY, config)
+            windowed = _rows(ctx, whole_history=False)
+            assert windowed == _rows(ctx, whole_history=True), (start, end)
+            assert windowed == _reference(children, ctx, moved, runs), (start, end)
+
+    # Visits due on a reopening were judged both ways, and closings soon after such a
+    # reopening met some not yet made, and some made.
+    assert {outcome for _, outcome, _ in moved} == set(OUTCOMES)
+    assert runs[CARRIED], runs
+    assert runs[MADE], runs
 
 
 def test_the_window_runs_from_the_longest_cadence_before_to_the_shortest_before_the_end():

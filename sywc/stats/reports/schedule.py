@@ -7,7 +7,9 @@ A visit that would fall due while the record is closed, or was due and still out
 but not yet missed (within the grace) on the day it was closed, is not counted. If the
 record is reopened, that visit falls due on the day it came back (as the stored due date
 and the alerts have it), unless something answered it before then. A visit already missed
-on the day the record was closed stays missed, at its own date.
+on the day the record was closed stays missed, at its own date. Closed again soon after,
+the visit due on the reopening day is like any other: counted on that day if it was made
+(or a new rating given) before the record closed again, due on the next reopening if not.
 """
 
 from __future__ import annotations
@@ -195,12 +197,15 @@ def _chain(days: Any) -> Any:
 
 
 def _closures(ctx: Context, in_scope_ids: Any, rules: ScheduleRules) -> Any:
-    """Each time a record was closed: the day it closed and the day it was reopened,
-    null while it is still closed (closes and reopens alternate, the service sees to it).
+    """Each time a record was closed: the day it closed, the day it was reopened (null
+    while it is still closed: closes and reopens alternate, the service sees to it), the
+    day the run of closures it belongs to began, and the day the next one of the run began.
 
-    A closure that began within the grace after the previous reopening is one with it:
-    the visit due on that reopening was not yet missed when the record closed again, so
-    it is due on the later reopening (as `mark_reopened` dates it).
+    A closure begun within the grace after the previous reopening is of the same run: the
+    visit due on that reopening was not yet missed when the record closed again, so
+    unless it was made (or rescheduled) by then, it is due on the later reopening (as
+    `mark_reopened` dates it). One made by then is counted at the reopening it was due
+    on, and the next visit is the one in hand at the closing.
     """
     change = YouthStatusChange
     by_youth = {"partition_by": change.youth_id, "order_by": (change.changed_at, change.id)}
@@ -229,33 +234,26 @@ def _closures(ctx: Context, in_scope_ids: Any, rules: ScheduleRules) -> Any:
         "order_by": (spans.c.on, spans.c.next_on.is_(None), spans.c.next_on),
     }
     previous = sa.func.lag(spans.c.next_on).over(**ordered)
-    starts = sa.case(
-        (sa.or_(previous.is_(None), spans.c.on > add_days(previous, rules.grace_days)), 1),
-        else_=0,
-    )
+    starts = sa.or_(previous.is_(None), spans.c.on > add_days(previous, rules.grace_days))
+    following = sa.func.lead(spans.c.on).over(**ordered)
+    again = following <= add_days(spans.c.next_on, rules.grace_days)
     numbered = sa.select(
-        spans.c.youth_id, spans.c.on, spans.c.next_on, starts.label("starts")
+        spans.c.youth_id,
+        spans.c.on,
+        spans.c.next_on,
+        sa.case((starts, spans.c.on)).label("starts_on"),
+        sa.case((again, following)).label("closed_again_on"),
     ).subquery("numbered")
-    grouped = sa.select(
-        numbered.c.youth_id,
-        numbered.c.on,
-        numbered.c.next_on,
-        sa.func.sum(numbered.c.starts)
-        .over(
-            partition_by=numbered.c.youth_id,
-            order_by=(numbered.c.on, numbered.c.next_on.is_(None), numbered.c.next_on),
-            rows=(None, 0),
-        )
-        .label("closure"),
-    ).subquery("grouped")
-    g = grouped.c
-    # Still closed (null) if its last span is.
-    reopened_on = sa.case((sa.func.count(g.next_on) == sa.func.count(), sa.func.max(g.next_on)))
-    return (
-        sa.select(g.youth_id, sa.func.min(g.on).label("on"), reopened_on.label("next_on"))
-        .group_by(g.youth_id, g.closure)
-        .subquery("closures")
+    n = numbered.c
+    # Runs follow one another, so the latest start so far is the day this one's began.
+    began = sa.func.max(n.starts_on).over(
+        partition_by=n.youth_id,
+        order_by=(n.on, n.next_on.is_(None), n.next_on),
+        rows=(None, 0),
     )
+    return sa.select(
+        n.youth_id, n.on, n.next_on, began.label("began_on"), n.closed_again_on
+    ).subquery("closures")
 
 
 def due_visits(ctx: Context, *, whole_history: bool = False) -> Any:
@@ -272,8 +270,12 @@ def due_visits(ctx: Context, *, whole_history: bool = False) -> Any:
     # The rule the stored due dates and the alerts follow, over each anchor in history.
     anchored = due_after(chain.c.on, chain.c.rating, rules)
     # A closure holds the visits due after the day it closed, to the day it reopened, and
-    # the one still outstanding but not yet missed (due plus grace) on the day it closed.
+    # the one still outstanding but not yet missed (due plus grace) on the day it closed;
+    # due on that reopening, it is the visit in hand at the next closure of the run, which
+    # holds it in turn unless it was made (or rescheduled) by then. Each visit joins the
+    # closure whose reopening it is due on, if any: the last one of its run it reaches.
     closed = closures.c
+    answered = chain.c.next_on
     scheduled = (
         sa.select(
             chain,
@@ -285,13 +287,17 @@ def due_visits(ctx: Context, *, whole_history: bool = False) -> Any:
             closures,
             sa.and_(
                 closed.youth_id == chain.c.youth_id,
-                closed.on <= add_days(anchored, rules.grace_days),
-                sa.or_(
-                    closed.on < anchored,
-                    chain.c.next_on.is_(None),
-                    chain.c.next_on > closed.on,
-                ),
+                # Not yet missed when the run began (a later closing of the run is within
+                # the grace after a reopening the visit was due by, so not missed then).
+                closed.began_on <= add_days(anchored, rules.grace_days),
+                # Due by this reopening, so this closure or an earlier one of the run held
+                # it first.
                 sa.or_(closed.next_on.is_(None), anchored <= closed.next_on),
+                # Carried up to this reopening: due while this closure held it, or not
+                # made by the day it closed (nor, then, by any earlier closing).
+                sa.or_(closed.on < anchored, answered.is_(None), answered > closed.on),
+                # And no further: made by the day the run's next closure began.
+                sa.or_(closed.closed_again_on.is_(None), answered <= closed.closed_again_on),
             ),
         )
         .where(chain.c.rating.is_not(None))
