@@ -50,7 +50,10 @@ DEFINITION = (
     "was closed, or was due but not yet missed (still within the grace) on the day it "
     "was closed, does not count; if the record was reopened, it is due on the day it was "
     "reopened instead, unless it had been answered before then. A visit already missed "
-    "on the day the record was closed stays missed from its own due date."
+    "on the day the record was closed stays missed from its own due date. A visit due on "
+    "the day a record was reopened is judged on that day if a seen-visit or a new rating "
+    "came before the record was closed again, and is due on the next reopening if the "
+    "record was closed again before it was either made or missed."
 )
 OVERDUE_NOTE = (
     "Days overdue run from the due date to the first seen-visit after it, or to today "
