@@ -40,9 +40,10 @@ Tally = dict[str, Any]
 Tallier = Callable[[Any], Tally]
 
 # The shape of every stored tally. Raise it with any change to what a `count` function
-# returns: a tally stored before the change (fresh for a while after a deploy) is then
-# counted again rather than read as the new shape.
-TALLY_FORMAT = 2
+# returns, or to how it counts: a tally stored before the change (fresh for a while
+# after a deploy) is then counted again rather than read as the new shape or served
+# under the old rule. 3: a visit due on a reopening is carried on only if not yet made.
+TALLY_FORMAT = 3
 
 
 # The columns that name a rollup, in RollupKey's order (its unique constraint).
