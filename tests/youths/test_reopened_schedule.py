@@ -225,6 +225,23 @@ def test_a_visit_missed_by_the_day_it_was_closed_stays_missed(app, client, momen
     assert (record["overdue"], record["days_overdue"]) == (True, 49)
 
 
+def closed_again_until_april(client, moment, people, path: str, closing: datetime) -> dict:
+    """Close the record again at `closing` and reopen it on 1 April, when the visit in hand
+    at the closing is due; on 10 April, check that visit is missed by 9 days in the second
+    quarter, and return the first quarter's visit figures."""
+    _, senior = people
+    move(client, moment, people, closing)
+    post(client, senior, f"{path}/close")
+    move(client, moment, people, at(date(2026, 4, 1), 10))
+    again = post(client, senior, f"{path}/reopen", "New concerns raised by the school.")
+    assert again["next_visit_due"] == "2026-04-01"
+    move(client, moment, people, at(date(2026, 4, 10), 12))
+    second = fetch(client, "visits", senior, **{"from": "2026-04-01", "to": "2026-06-30"})
+    assert values(second, "due_visits_by_rag_and_outcome")["red", "missed"] == 1
+    assert values(second, "median_days_overdue_by_rag")["red"] == 9
+    return fetch(client, "visits", senior, **QUARTER)
+
+
 @pytest.mark.parametrize(
     "closed",
     [
@@ -235,28 +252,17 @@ def test_a_visit_missed_by_the_day_it_was_closed_stays_missed(app, client, momen
 def test_a_visit_made_the_day_it_came_back_counts_on_time_though_closed_again_that_day(
     client, moment, people, closed
 ):
-    _, senior = people
     record = closed_for_eight_weeks(client, moment, people, closed=closed, seen_back=True)
     path = f"/api/v1/youths/{record['id']}"
     # Due on 2 March, the day it came back, seen at 15:00 (next due 9 March), and closed
     # again at 16:00, before the 9 March visit fell due: that one is due on 1 April.
-    move(client, moment, people, at(date(2026, 3, 2), 16))
-    post(client, senior, f"{path}/close")
-    move(client, moment, people, at(date(2026, 4, 1), 10))
-    again = post(client, senior, f"{path}/reopen", "New concerns raised by the school.")
-    assert again["next_visit_due"] == "2026-04-01"
-    move(client, moment, people, at(date(2026, 4, 10), 12))
+    first = closed_again_until_april(client, moment, people, path, at(date(2026, 3, 2), 16))
 
     # The board counts the 2 March visit on time, as the stored schedule had it, though
     # the closure that followed began within the grace after the reopening.
-    first = fetch(client, "visits", senior, **QUARTER)
     grid = values(first, "due_visits_by_rag_and_outcome")
     assert (grid["red", "on_time"], grid["red", "missed"]) == (1, 0), grid
     assert table(first, "due_visits_by_rag_and_outcome")["total"] == 1
-    # The visit carried over is due on 1 April, missed by 9 days on the 10th.
-    second = fetch(client, "visits", senior, **{"from": "2026-04-01", "to": "2026-06-30"})
-    assert values(second, "due_visits_by_rag_and_outcome")["red", "missed"] == 1
-    assert values(second, "median_days_overdue_by_rag")["red"] == 9
 
 
 @pytest.mark.app_config(
@@ -265,7 +271,7 @@ def test_a_visit_made_the_day_it_came_back_counts_on_time_though_closed_again_th
 def test_a_visit_made_on_the_day_the_record_closed_again_within_the_grace_counts_on_time(
     client, moment, people
 ):
-    officer, senior = people
+    officer, _ = people
     # Red every 2 days with 3 days' grace: due 7 January, not yet missed when closed on
     # the 8th, so due on 2 March, when it came back and was seen (next due 4 March).
     record = closed_for_eight_weeks(client, moment, people, seen_back=True)
@@ -276,21 +282,12 @@ def test_a_visit_made_on_the_day_the_record_closed_again_within_the_grace_counts
     visit = {"visited_at": moment[0].isoformat(), "officer_ids": [officer.id], "outcome": "seen"}
     response = client.post(f"{path}/visits", json=visit, headers=officer.headers)
     assert response.status_code == 201, response.get_json()
-    move(client, moment, people, at(date(2026, 3, 5), 10))
-    post(client, senior, f"{path}/close")
-    move(client, moment, people, at(date(2026, 4, 1), 10))
-    again = post(client, senior, f"{path}/reopen", "New concerns raised by the school.")
     # The visit in hand on 5 March, due on the 7th, is the one due on 1 April.
-    assert again["next_visit_due"] == "2026-04-01"
-    move(client, moment, people, at(date(2026, 4, 10), 12))
+    first = closed_again_until_april(client, moment, people, path, at(date(2026, 3, 5), 10))
 
-    first = fetch(client, "visits", senior, **QUARTER)
     grid = values(first, "due_visits_by_rag_and_outcome")
     assert (grid["red", "on_time"], grid["red", "missed"]) == (2, 0), grid
     assert table(first, "due_visits_by_rag_and_outcome")["total"] == 2
-    second = fetch(client, "visits", senior, **{"from": "2026-04-01", "to": "2026-06-30"})
-    assert values(second, "due_visits_by_rag_and_outcome")["red", "missed"] == 1
-    assert values(second, "median_days_overdue_by_rag")["red"] == 9
 
 
 def test_a_visit_due_on_a_reopening_and_closed_again_that_day_is_due_on_the_next(
