@@ -216,9 +216,13 @@ def test_0015_decides_each_reopening_again_with_what_was_entered_late(empty_data
             # Not yet missed at its first closure, missed by its second (active again).
             9: ({}, ["2026-01-12 10:00:00", "2026-03-02 10:00:00", "2026-04-01 10:00:00",
                      "2026-06-01 10:00:00"]),
+            # Missed when closed on the 14th; seen on 1 February, while it was closed: the
+            # visit after it falls due while closed, so on the day it came back.
+            10: ({"last_seen_on": "2026-02-01", "next_visit_due": "2026-02-08"}, missed),
         }  # fmt: skip
         _seed_reopenings(rows)
-        for youth_id, on in ((1, "2026-01-09"), (4, "2026-01-09"), (5, "2026-05-14")):
+        late = ((1, "2026-01-09"), (4, "2026-01-09"), (5, "2026-05-14"), (10, "2026-02-01"))
+        for youth_id, on in late:
             visit = {
                 "youth_id": youth_id, "visited_at": f"{on} 12:00:00", "outcome": "seen",
                 "restricted": False, "author_id": 1, "author_agency": "MPS",
@@ -238,6 +242,7 @@ def test_0015_decides_each_reopening_again_with_what_was_entered_late(empty_data
         assert {n: None if d is None else str(d) for n, d in closed.items()} == {
             1: "2026-01-14", 2: "2026-01-14", 3: "2026-01-14", 4: "2026-03-02",
             5: "2026-05-21", 6: "2026-06-03", 7: None, 8: "2026-06-01", 9: "2026-04-01",
+            10: "2026-01-14",
         }  # fmt: skip
         assert _schedules() == [
             (1, "2026-06-01", "2026-06-01"),
@@ -249,6 +254,7 @@ def test_0015_decides_each_reopening_again_with_what_was_entered_late(empty_data
             (7, None, "2026-01-12"),
             (8, "2026-06-01", None),
             (9, "2026-03-02", "2026-03-02"),
+            (10, "2026-06-01", "2026-06-01"),
         ]
         db.session.rollback()
         downgrade(revision="0014")

@@ -2,14 +2,15 @@
 
 A reopening decides whether the visit in hand when the record was closed had already
 been missed, with what was known on the day it came back. A seen visit or a rating
-entered since, dated on or before the day it was closed, can show otherwise; the board's
+entered since, dated on or before the day it was closed, can show otherwise, and one
+dated while it was closed dates a visit due while closed, so on reopening; the board's
 visit figures, which work from the history, saw it and the stored due date did not. The
 record now keeps the day it was last closed, past its reopening, so that such an entry
 is recognised when it is recorded. Existing records get it from `closed_on` or, once
 reopened, from the latest closure logged (its day in the business time zone). Records
 that were reopened get `visits_due_from` decided again, closure by closure in order,
-from the rating in force and the last seen visit on each closing day and the previous
-decision (the stored rating stands in where no rating is dated by then), and active
+from the rating in force and the last seen visit before each reopening day and the
+previous decision (the stored rating stands in where no rating is dated by then), and active
 ones their due date with it. One closed again since keeps the decision for its next
 reopening (migration 0014 corrected active records, and only from their last closure).
 
@@ -171,8 +172,10 @@ def _closures(connection, ids, zone):
 
 
 def _redecide(connection, row, closures, zone, cadence, grace):
-    """Decide each reopening in turn as the service does; return the last decision."""
-    days = [closed for closed, _ in closures]
+    """Decide each reopening in turn as the service does, from what was dated before
+    each reopening day (an entry dated while closed puts the visit in hand after the
+    closing day); return the last decision."""
+    days = [reopened - timedelta(days=1) for _, reopened in closures]
     rated = connection.execute(
         sa.select(assessments.c.assessed_on, assessments.c.rating)
         .where(assessments.c.youth_id == row.id, assessments.c.assessed_on <= max(days))
@@ -193,8 +196,8 @@ def _redecide(connection, row, closures, zone, cadence, grace):
         )
     ).one()
     due_from = None
-    for (closed, reopened), last_seen in zip(closures, seen, strict=True):
-        in_force = [(_day(on), rating) for on, rating in rated if _day(on) <= closed]
+    for (closed, reopened), until, last_seen in zip(closures, days, seen, strict=True):
+        in_force = [(_day(on), rating) for on, rating in rated if _day(on) <= until]
         rated_on, rating = in_force[-1] if in_force else (_day(row.rag_assessed_on), row.rag)
         seen_on = None if last_seen is None else _business_date(last_seen, zone)
         due = _next_due(rated_on, seen_on, rating, due_from, cadence)

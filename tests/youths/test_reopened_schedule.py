@@ -493,3 +493,48 @@ def test_a_rating_entered_late_from_before_the_closure_makes_the_visit_due_on_re
     assert values(report, "due_visits_by_rag_and_outcome")["red", "missed"] == 1
     assert table(report, "due_visits_by_rag_and_outcome")["total"] == 1
     assert values(report, "median_days_overdue_by_rag")["red"] == 39
+
+
+def test_a_seen_visit_dated_while_closed_does_not_fall_due_while_closed(
+    app, client, moment, people
+):
+    officer, senior = people
+    # Red, due 12 January, missed when closed on the 14th, back on 2 March overdue.
+    record = reopened_overdue(app, client, moment, people)
+    # At noon an officer enters a visit made on 1 February, while the record was closed.
+    move(client, moment, people, at(date(2026, 3, 2), 12))
+    body = enter_seen_visit(client, officer, record["id"], at(date(2026, 2, 1), 10))
+
+    # The board: 12 January missed by 20 days (seen 1 February); the visit after it,
+    # which would fall due on 8 February while the record was closed, due on 2 March
+    # and missed by 39 days on 10 April.
+    move(client, moment, people, at(date(2026, 4, 10), 12))
+    report = fetch(client, "visits", senior, **QUARTER)
+    assert values(report, "median_days_overdue_by_rag")["red"] == (20 + 39) / 2
+    # The store must agree: nothing falls due while the record is closed.
+    assert stored_schedule(app, record["id"])[1] == date(2026, 3, 2), body["schedule"]
+
+
+def test_a_rating_dated_while_closed_does_not_fall_due_while_closed(app, client, moment, people):
+    officer, senior = people
+    record = reopened_overdue(app, client, moment, people)
+    # At noon an officer enters a red rating a colleague gave on 1 February.
+    move(client, moment, people, at(date(2026, 3, 2), 12))
+    rating = {
+        "rating": "red",
+        "rationale": "Panel review, entered late.",
+        "assessed_on": "2026-02-01",
+    }
+    response = client.post(
+        f"/api/v1/youths/{record['id']}/rag-assessments", json=rating, headers=officer.headers
+    )
+    assert response.status_code == 201, response.get_json()
+
+    # The board: 12 January missed (88 days by 10 April), and the visit due a week after
+    # the 1 February rating, while closed, due on 2 March (39 days).
+    move(client, moment, people, at(date(2026, 4, 10), 12))
+    report = fetch(client, "visits", senior, **QUARTER)
+    assert values(report, "median_days_overdue_by_rag")["red"] == (88 + 39) / 2
+    assert stored_schedule(app, record["id"])[1] == date(2026, 3, 2), response.get_json()[
+        "schedule"
+    ]

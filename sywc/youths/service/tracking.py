@@ -87,23 +87,32 @@ def redecide_reopenings(youth: Youth, *, dated: date, rules: ScheduleRules) -> b
 
     A seen visit entered late, or a rating dated in the past, on or before a day the
     record was closed can show that the visit in hand then was not missed after all (or
-    was). Each reopening is decided in turn as `mark_reopened` decided it, with the
-    rating in force and the last seen visit on its closing day as now recorded, and the
-    previous decision: closures chain, as the board's figures have them. Call it before
-    changing the record: its reads flush the new entry, and the record is written once.
+    was). One dated while the record was closed dates a visit that falls due after the
+    closing day, so while it was closed: due on the day it came back, as the board's
+    figures have it. Each reopening is decided in turn as `mark_reopened` decided it,
+    with the rating in force and the last seen visit before its reopening day as now
+    recorded, and the previous decision: closures chain. Call it before changing the
+    record: its reads flush the new entry, and the record is written once.
     """
-    if youth.last_closed_on is None or dated > youth.last_closed_on:
+    closed_last = youth.last_closed_on
+    if closed_last is None:
+        return False
+    # Past the last closing day, an entry matters only if the reopening found the visit
+    # in hand already missed: one decided not missed is due on the reopening day, where
+    # anything dated while closed would put it too.
+    due_on_reopening = youth.visits_due_from is not None and youth.visits_due_from > closed_last
+    if dated > closed_last and due_on_reopening:
         return False
     closures = _closures(youth.id)
-    if not closures:
+    if not closures or dated >= closures[-1][1]:
         return False
-    days = [closed_on for closed_on, _ in closures]
-    ratings = _ratings_until(youth.id, days[-1])
+    before = [reopened_on - timedelta(days=1) for _, reopened_on in closures]
+    ratings = _ratings_until(youth.id, before[-1])
     due_from = None
-    for (closed_on, reopened_on), last_seen_on in zip(
-        closures, _last_seen_on_each(youth.id, days), strict=True
+    for (closed_on, reopened_on), until, last_seen_on in zip(
+        closures, before, _last_seen_on_each(youth.id, before), strict=True
     ):
-        in_force = bisect_right(ratings, closed_on, key=lambda rated: rated[0])
+        in_force = bisect_right(ratings, until, key=lambda rated: rated[0])
         # Imported records may have no rating dated by then: the stored one stands in.
         rated_on, rating = ratings[in_force - 1] if in_force else (youth.rag_assessed_on, youth.rag)
         due_from = _due_from_on_reopening(
