@@ -330,6 +330,15 @@ def enter_seen_visit(client, officer, youth_id: int, visited_at: datetime) -> di
     return response.get_json()
 
 
+def enter_red_rating(client, officer, youth_id: int, assessed_on: str, rationale: str) -> dict:
+    """Record, now, a red rating given on `assessed_on`."""
+    rating = {"rating": "red", "rationale": rationale, "assessed_on": assessed_on}
+    path = f"/api/v1/youths/{youth_id}/rag-assessments"
+    response = client.post(path, json=rating, headers=officer.headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
 def missed_visit_states(app, youth_id: int) -> list[tuple[date, str, str | None]]:
     """Return each missed-visit alert's (due date, status, resolution), oldest first."""
     with app.app_context():
@@ -465,16 +474,8 @@ def test_a_rating_entered_late_from_before_the_closure_makes_the_visit_due_on_re
     # At noon an officer enters the rating a colleague gave on 10 January: red from then,
     # due on the 17th, so the visit in hand when the record closed was not yet missed.
     move(client, moment, people, at(date(2026, 3, 2), 12))
-    rating = {
-        "rating": "red",
-        "rationale": "Reviewed at the January panel; entered late.",
-        "assessed_on": "2026-01-10",
-    }
-    response = client.post(
-        f"/api/v1/youths/{record['id']}/rag-assessments", json=rating, headers=officer.headers
-    )
-    assert response.status_code == 201, response.get_json()
-    body = response.get_json()
+    rationale = "Reviewed at the January panel; entered late."
+    body = enter_red_rating(client, officer, record["id"], "2026-01-10", rationale)
 
     assert body["current"] is True
     assert (body["schedule"]["next_visit_due"], body["schedule"]["overdue"]) == (
@@ -520,21 +521,13 @@ def test_a_rating_dated_while_closed_does_not_fall_due_while_closed(app, client,
     record = reopened_overdue(app, client, moment, people)
     # At noon an officer enters a red rating a colleague gave on 1 February.
     move(client, moment, people, at(date(2026, 3, 2), 12))
-    rating = {
-        "rating": "red",
-        "rationale": "Panel review, entered late.",
-        "assessed_on": "2026-02-01",
-    }
-    response = client.post(
-        f"/api/v1/youths/{record['id']}/rag-assessments", json=rating, headers=officer.headers
+    body = enter_red_rating(
+        client, officer, record["id"], "2026-02-01", "Panel review, entered late."
     )
-    assert response.status_code == 201, response.get_json()
 
     # The board: 12 January missed (88 days by 10 April), and the visit due a week after
     # the 1 February rating, while closed, due on 2 March (39 days).
     move(client, moment, people, at(date(2026, 4, 10), 12))
     report = fetch(client, "visits", senior, **QUARTER)
     assert values(report, "median_days_overdue_by_rag")["red"] == (88 + 39) / 2
-    assert stored_schedule(app, record["id"])[1] == date(2026, 3, 2), response.get_json()[
-        "schedule"
-    ]
+    assert stored_schedule(app, record["id"])[1] == date(2026, 3, 2), body["schedule"]
