@@ -45,7 +45,11 @@ def _move_schedule(youth: Youth, visit: Visit, *, today: date) -> bool:
     # Schedule dates are business days, like the clock the overdue checks use: a visit at
     # 00:30 in London is on that London day. A visit dated before the last one seen never
     # moves the schedule backwards.
-    youth.last_seen_on = _later(youth.last_seen_on, clock.business_date(visit.visited_at))
+    seen_on = clock.business_date(visit.visited_at)
+    # Seen on or before a day the record was closed, or while it was, and entered since it
+    # was reopened: the visit in hand then may not have been missed after all.
+    redecide_reopenings(youth, dated=seen_on, rules=rules)
+    youth.last_seen_on = _later(youth.last_seen_on, seen_on)
     reschedule(youth, rules=rules)
     # A late-entered old visit does not cure today's missed visit.
     return not schedule_missed(youth, today=today, rules=rules)
@@ -53,13 +57,10 @@ def _move_schedule(youth: Youth, visit: Visit, *, today: date) -> bool:
 
 def _apply_visit(youth: Youth, visit: Visit, *, now: datetime) -> int:
     """Move the schedule for a new visit; return how many alerts it resolved."""
-    if visit.outcome == VisitOutcome.SEEN:
-        # Seen on or before a day the record was closed, entered since it was reopened:
-        # the visit in hand that day may not have been missed after all.
-        day = clock.business_date(visit.visited_at)
-        redecide_reopenings(youth, dated=day, rules=schedule_rules())
-    touch(youth, now=now)
+    # The schedule before anything else changes: a visit reaching back to a closure reads
+    # the history, which must find the record as it was (it is written once).
     cured = _move_schedule(youth, visit, today=clock.business_date(now))
+    touch(youth, now=now)
     # One flush for every change to the record: one UPDATE, one new version.
     db.session.flush()
     if not cured:
